@@ -1,0 +1,178 @@
+//===- ConvertToLLVM.cpp - tern kernel ops and upstream dialects to LLVM --===//
+#include "compiler/lowering/Passes.h"
+
+#include "dialects/tern/TernDialect.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
+#include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
+#include "mlir/Conversion/LLVMCommon/Pattern.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+
+using namespace mlir;
+
+namespace tern {
+#define GEN_PASS_DEF_TERNCONVERTTOLLVM
+#include "compiler/lowering/Passes.h.inc"
+
+namespace {
+
+/// A row-major memref descriptor over a bare pointer.
+struct BufferFromPtrToLLVM final : ConvertOpToLLVMPattern<BufferFromPtrOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(BufferFromPtrOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = dyn_cast<MemRefType>(op.getType());
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "packed matrices are lowered by tern-lower-matmul");
+    Location loc = op.getLoc();
+    MemRefDescriptor desc =
+        MemRefDescriptor::poison(rewriter, loc, getTypeConverter()->convertType(type));
+    desc.setAllocatedPtr(rewriter, loc, adaptor.getPtr());
+    desc.setAlignedPtr(rewriter, loc, adaptor.getPtr());
+    desc.setConstantOffset(rewriter, loc, 0);
+    SmallVector<Value> sizes;
+    auto dynamicSizes = adaptor.getSizes().begin();
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      sizes.push_back(type.isDynamicDim(d)
+                          ? *dynamicSizes++
+                          : createIndexAttrConstant(rewriter, loc, getIndexType(), type.getDimSize(d)));
+    Value stride = createIndexAttrConstant(rewriter, loc, getIndexType(), 1);
+    for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+      desc.setSize(rewriter, loc, d, sizes[d]);
+      desc.setStride(rewriter, loc, d, stride);
+      stride = LLVM::MulOp::create(rewriter, loc, stride, sizes[d]);
+    }
+    rewriter.replaceOp(op, {desc});
+    return success();
+  }
+};
+
+/// tern_parallel_for(runtime, count, trampoline, &closure) where the closure
+/// struct holds the captures and the trampoline unpacks it and calls the
+/// outlined body.
+struct ParallelDispatchToLLVM final : ConvertOpToLLVMPattern<ParallelDispatchOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+
+  LogicalResult matchAndRewrite(ParallelDispatchOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto module = op->getParentOfType<ModuleOp>();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto i64Type = IntegerType::get(ctx, 64);
+
+    SmallVector<Type> fieldTypes(ValueRange(adaptor.getCaptures()).getTypes());
+    auto closureType = LLVM::LLVMStructType::getLiteral(ctx, fieldTypes);
+    Value closure;
+    {
+      // One slot per dispatch, in the entry block so loops do not grow the stack.
+      OpBuilder::InsertionGuard guard(rewriter);
+      Block &entry = op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
+      rewriter.setInsertionPointToStart(&entry);
+      Value one = LLVM::ConstantOp::create(rewriter, loc, i64Type, rewriter.getI64IntegerAttr(1));
+      closure = LLVM::AllocaOp::create(rewriter, loc, ptrType, closureType, one, /*alignment=*/16);
+    }
+    Value packed = LLVM::PoisonOp::create(rewriter, loc, closureType);
+    for (auto [i, capture] : llvm::enumerate(adaptor.getCaptures()))
+      packed = LLVM::InsertValueOp::create(rewriter, loc, packed, capture, i);
+    LLVM::StoreOp::create(rewriter, loc, packed, closure);
+
+    LLVM::LLVMFuncOp trampoline = getOrCreateTrampoline(rewriter, module, op, closureType);
+    Value function = LLVM::AddressOfOp::create(rewriter, loc, ptrType, trampoline.getSymName());
+    LLVM::LLVMFuncOp parallelFor = getOrCreateParallelFor(rewriter, module);
+    LLVM::CallOp::create(rewriter, loc, parallelFor,
+                         ValueRange{adaptor.getRuntime(), adaptor.getCount(), function, closure});
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+private:
+  static LLVM::LLVMFuncOp getOrCreateParallelFor(ConversionPatternRewriter &rewriter,
+                                                 ModuleOp module) {
+    constexpr llvm::StringLiteral name = "tern_parallel_for";
+    if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+      return existing;
+    MLIRContext *ctx = module.getContext();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                            {ptrType, IntegerType::get(ctx, 64), ptrType, ptrType});
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToEnd(module.getBody());
+    return LLVM::LLVMFuncOp::create(rewriter, module.getLoc(), name, type);
+  }
+
+  /// void <callee>_trampoline(ptr closure, i64 begin, i64 end)
+  LLVM::LLVMFuncOp getOrCreateTrampoline(ConversionPatternRewriter &rewriter, ModuleOp module,
+                                         ParallelDispatchOp op,
+                                         LLVM::LLVMStructType closureType) const {
+    std::string name = (op.getCallee() + "_trampoline").str();
+    if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+      return existing;
+    MLIRContext *ctx = module.getContext();
+    Location loc = op.getLoc();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto i64Type = IntegerType::get(ctx, 64);
+    auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                            {ptrType, i64Type, i64Type});
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToEnd(module.getBody());
+    auto func = LLVM::LLVMFuncOp::create(rewriter, loc, name, type, LLVM::Linkage::Internal);
+    Block *body = rewriter.createBlock(&func.getBody(), {}, {ptrType, i64Type, i64Type},
+                                       {loc, loc, loc});
+    Value closure = LLVM::LoadOp::create(rewriter, loc, closureType, body->getArgument(0));
+    SmallVector<Value> args = {body->getArgument(1), body->getArgument(2)};
+    for (auto [i, capture] : llvm::enumerate(op.getCaptures())) {
+      Value field = LLVM::ExtractValueOp::create(rewriter, loc, closure, i);
+      if (auto memref = dyn_cast<MemRefType>(capture.getType()))
+        MemRefDescriptor::unpack(rewriter, loc, field, memref, args);
+      else
+        args.push_back(field);
+    }
+    LLVM::CallOp::create(rewriter, loc, TypeRange{}, op.getCallee(), args);
+    LLVM::ReturnOp::create(rewriter, loc, ValueRange{});
+    return func;
+  }
+};
+
+struct TernConvertToLLVMPass final : impl::TernConvertToLLVMBase<TernConvertToLLVMPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    LLVMConversionTarget target(*ctx);
+    target.addLegalOp<ModuleOp>();
+    // Whatever is left of these dialects is an error here, not something to
+    // discover later in the LLVM IR translation.
+    target.addIllegalDialect<TernDialect, arith::ArithDialect, cf::ControlFlowDialect,
+                             func::FuncDialect, memref::MemRefDialect, math::MathDialect,
+                             index::IndexDialect, ub::UBDialect>();
+    LLVMTypeConverter converter(ctx);
+    RewritePatternSet patterns(ctx);
+    arith::populateArithToLLVMConversionPatterns(converter, patterns);
+    cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
+    populateFuncToLLVMConversionPatterns(converter, patterns);
+    populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns);
+    populateMathToLLVMConversionPatterns(converter, patterns);
+    index::populateIndexToLLVMConversionPatterns(converter, patterns);
+    ub::populateUBToLLVMConversionPatterns(converter, patterns);
+    patterns.add<BufferFromPtrToLLVM, ParallelDispatchToLLVM>(converter);
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace tern

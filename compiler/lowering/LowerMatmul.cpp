@@ -1,0 +1,82 @@
+//===- LowerMatmul.cpp - tern.matmul to loops, per strategy ---------------===//
+#include "compiler/lowering/Passes.h"
+#include "compiler/lowering/mfree/MfreeMatmul.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+
+namespace tern {
+#define GEN_PASS_DEF_TERNLOWERMATMUL
+#include "compiler/lowering/Passes.h.inc"
+
+namespace {
+
+/// Packed ternary matrices become plain pointers to their bytes.
+class PackedWeightTypeConverter : public TypeConverter {
+public:
+  PackedWeightTypeConverter() {
+    addConversion([](Type t) { return t; });
+    addConversion([](TernaryType t) -> Type { return LLVM::LLVMPointerType::get(t.getContext()); });
+  }
+};
+
+struct MatmulLowering final : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    MatmulOperands operands{adaptor.getA(), adaptor.getAScale(), adaptor.getWeight(),
+                            adaptor.getWeightScale(), adaptor.getOut()};
+    switch (op.getKernel().getStrategy()) {
+    case Strategy::mfree:
+      return lowerMfreeMatmul(op, operands, rewriter);
+    }
+    return op.emitOpError("has no lowering for its strategy");
+  }
+};
+
+/// A pointer viewed as a packed matrix is just the pointer.
+struct PackedBufferFromPtr final : OpConversionPattern<BufferFromPtrOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BufferFromPtrOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!isa<TernaryType>(op.getType()))
+      return failure();
+    rewriter.replaceOp(op, adaptor.getPtr());
+    return success();
+  }
+};
+
+struct TernLowerMatmulPass final : impl::TernLowerMatmulBase<TernLowerMatmulPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    PackedWeightTypeConverter converter;
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<arith::ArithDialect, scf::SCFDialect, vector::VectorDialect,
+                           memref::MemRefDialect, LLVM::LLVMDialect>();
+    target.addIllegalOp<MatmulOp>();
+    target.markUnknownOpDynamicallyLegal([&](Operation *op) {
+      if (auto func = dyn_cast<FunctionOpInterface>(op))
+        return converter.isLegal(func.getArgumentTypes()) &&
+               converter.isLegal(func.getResultTypes());
+      return converter.isLegal(op);
+    });
+    RewritePatternSet patterns(ctx);
+    patterns.add<MatmulLowering, PackedBufferFromPtr>(converter, ctx);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace tern

@@ -1,0 +1,65 @@
+//===- LowerVdot.cpp - tern.vdot to target instructions or plain vectors --===//
+#include "compiler/lowering/Passes.h"
+#include "targets/Target.h"
+
+#include "dialects/tern/TernDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+using namespace mlir;
+
+namespace tern {
+#define GEN_PASS_DEF_TERNLOWERVDOT
+#include "compiler/lowering/Passes.h.inc"
+
+namespace {
+
+/// acc[i] + sum_j zext(lhs[4i+j]) * sext(rhs[4i+j]) with widening arithmetic:
+/// correct everywhere, fast nowhere; targets override it.
+struct GenericVdot final : OpRewritePattern<VdotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType accType = op.getAcc().getType();
+    int64_t lanes = accType.getNumElements();
+    auto wide = VectorType::get({4 * lanes}, rewriter.getI32Type());
+    Value lhs = arith::ExtUIOp::create(rewriter, loc, wide, op.getLhs());
+    Value rhs = arith::ExtSIOp::create(rewriter, loc, wide, op.getRhs());
+    Value products = arith::MulIOp::create(rewriter, loc, lhs, rhs);
+    Value sum = op.getAcc();
+    for (int64_t j = 0; j < 4; ++j) {
+      SmallVector<int64_t> positions;
+      for (int64_t i = 0; i < lanes; ++i)
+        positions.push_back(4 * i + j);
+      Value part = vector::ShuffleOp::create(rewriter, loc, products, products, positions);
+      sum = arith::AddIOp::create(rewriter, loc, sum, part);
+    }
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
+struct TernLowerVdotPass final : impl::TernLowerVdotBase<TernLowerVdotPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    RewritePatternSet patterns(&getContext());
+    if (module->hasAttr("tern.target")) {
+      llvm::Expected<TargetDesc> target = getModuleTarget(module);
+      if (!target) {
+        module.emitError(llvm::toString(target.takeError()));
+        return signalPassFailure();
+      }
+      lookupTargetBackend(target->arch)->populateVdotPatterns(*target, patterns);
+    }
+    patterns.add<GenericVdot>(&getContext(), /*benefit=*/1);
+    if (failed(applyPatternsGreedily(module, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace tern

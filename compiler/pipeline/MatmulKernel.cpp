@@ -1,0 +1,245 @@
+//===- MatmulKernel.cpp ---------------------------------------------------===//
+#include "compiler/pipeline/MatmulKernel.h"
+#include "compiler/lowering/mfree/MfreeMatmul.h"
+#include "compiler/packing/MfreeI2Layout.h"
+#include "compiler/pipeline/Emitter.h"
+#include "compiler/pipeline/Pipeline.h"
+#include "runtime/include/tern/runtime.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace tern {
+
+llvm::Error validateMatmulSpec(const MatmulKernelSpec &spec) {
+  if (spec.m < 1 || spec.n < 1 || spec.k < 1)
+    return llvm::createStringError(llvm::formatv(
+        "matmul sizes must be positive, got m={0} n={1} k={2}", spec.m, spec.n, spec.k));
+  int64_t group = packingGroupSize(spec.packing);
+  if (spec.k % group != 0)
+    return llvm::createStringError(llvm::formatv(
+        "K ({0}) must be a multiple of {1}, the number of weights packing '{2}' groups together",
+        spec.k, group, stringifyPacking(spec.packing)));
+  if (!strategySupportsPacking(spec.strategy, spec.packing))
+    return llvm::createStringError(llvm::formatv("strategy '{0}' cannot read packing '{1}'",
+                                                 stringifyStrategy(spec.strategy),
+                                                 stringifyPacking(spec.packing)));
+  if (spec.kernel && spec.kernel.getStrategy() != spec.strategy)
+    return llvm::createStringError("the kernel parameters are for another strategy");
+  return llvm::Error::success();
+}
+
+KernelAttr resolveKernelAttr(MLIRContext *ctx, const MatmulKernelSpec &spec,
+                             const TargetDesc &target) {
+  if (spec.kernel)
+    return spec.kernel;
+  int64_t lanes = lookupTargetBackend(target.arch)->vectorLanes(target);
+  switch (spec.strategy) {
+  case Strategy::mfree:
+    return defaultMfreeKernel(ctx, lanes, spec.m);
+  }
+  llvm_unreachable("unknown strategy");
+}
+
+/// Collects the diagnostics emitted while it lives, for an llvm::Error.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &d) {
+          llvm::raw_string_ostream os(messages);
+          os << (messages.empty() ? "" : "\n") << d.getLocation() << ": " << d;
+          for (Diagnostic &note : d.getNotes())
+            os << "\n  note: " << note;
+          return success();
+        }) {}
+  llvm::Error error(llvm::StringRef what) const {
+    return llvm::createStringError(what.str() + (messages.empty() ? "" : ":\n" + messages));
+  }
+
+private:
+  std::string messages;
+  ScopedDiagnosticHandler handler;
+};
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const TargetDesc &target) {
+  if (llvm::Error e = validateMatmulSpec(spec))
+    return std::move(e);
+  ctx->loadDialect<TernDialect, arith::ArithDialect, func::FuncDialect, LLVM::LLVMDialect>();
+  DiagnosticCollector diagnostics(ctx);
+  OpBuilder b(ctx);
+  Location loc = b.getUnknownLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  setModuleTarget(*module, target);
+  b.setInsertionPointToEnd(module->getBody());
+
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  auto type = b.getFunctionType({ptr, ptr, ptr, ptr, b.getF32Type(), ptr, b.getI64Type()}, {});
+  auto func = func::FuncOp::create(b, loc, spec.symbol, type);
+  func.setArgAttr(0, "tern.runtime_context", b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value m = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry->getArgument(6));
+  int64_t dyn = ShapedType::kDynamic;
+  auto view = [&](unsigned arg, Type t, ValueRange sizes) -> Value {
+    return BufferFromPtrOp::create(b, loc, t, entry->getArgument(arg), sizes);
+  };
+  Value a = view(1, MemRefType::get({dyn, spec.k}, b.getI8Type()), m);
+  Value aScale = view(2, MemRefType::get({dyn}, b.getF32Type()), m);
+  auto weightType = TernaryType::get(ctx, {spec.n, spec.k}, PackingAttr::get(ctx, spec.packing));
+  Value w = view(3, weightType, {});
+  Value y = view(5, MemRefType::get({dyn, spec.n}, b.getF32Type()), m);
+  MatmulOp::create(b, loc, a, aScale, w, entry->getArgument(4), y,
+                   resolveKernelAttr(ctx, spec, target));
+  func::ReturnOp::create(b, loc);
+  if (failed(verify(*module)))
+    return diagnostics.error("the kernel module is invalid");
+  return module;
+}
+
+llvm::Error lowerToLLVMDialect(ModuleOp module) {
+  DiagnosticCollector diagnostics(module.getContext());
+  PassManager pm(module.getContext());
+  buildLowerToLLVMPipeline(pm);
+  if (failed(pm.run(module)))
+    return diagnostics.error("lowering to the LLVM dialect failed");
+  return llvm::Error::success();
+}
+
+static llvm::Error writeFile(const std::string &path, llvm::StringRef contents) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return llvm::createStringError("cannot write " + path + ": " + ec.message());
+  os << contents;
+  return llvm::Error::success();
+}
+
+static int64_t packedBytes(const MatmulKernelSpec &spec, KernelAttr kernel) {
+  packing::MfreeI2Layout layout;
+  layout.n = spec.n;
+  layout.k = spec.k;
+  layout.lanes = kernel.getLanes();
+  layout.tileN = kernel.getTileN();
+  return layout.totalBytes();
+}
+
+llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &spec,
+                                      const TargetDesc &target, const std::string &dir,
+                                      bool keepIntermediates,
+                                      const std::function<void(llvm::StringRef)> &progress) {
+  auto stage = [&](llvm::StringRef name) {
+    if (progress)
+      progress(name);
+  };
+  stage("building tern IR");
+  auto module = buildMatmulKernelModule(ctx, spec, target);
+  if (!module)
+    return module.takeError();
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return llvm::createStringError("cannot create directory " + dir + ": " + ec.message());
+  auto path = [&](llvm::StringRef name) {
+    llvm::SmallString<256> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+  KernelAttr kernel = resolveKernelAttr(ctx, spec, target);
+  std::string text;
+  if (keepIntermediates) {
+    llvm::raw_string_ostream os(text);
+    (*module)->print(os);
+    if (llvm::Error e = writeFile(path("kernel.tern.mlir"), text))
+      return e;
+  }
+  stage("lowering to LLVM");
+  if (llvm::Error e = lowerToLLVMDialect(**module))
+    return e;
+  llvm::LLVMContext llvmContext;
+  stage("optimizing");
+  auto llvmModule = translateAndOptimize(**module, llvmContext, target);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  if (keepIntermediates) {
+    text.clear();
+    llvm::raw_string_ostream os(text);
+    (*llvmModule)->print(os, nullptr);
+    if (llvm::Error e = writeFile(path("kernel.ll"), text))
+      return e;
+    auto assembly = emitNative(**llvmModule, target, NativeFileKind::Assembly);
+    if (!assembly)
+      return assembly.takeError();
+    if (llvm::Error e = writeFile(path("kernel.s"), *assembly))
+      return e;
+  }
+  stage("generating code");
+  auto object = emitNative(**llvmModule, target, NativeFileKind::Object);
+  if (!object)
+    return object.takeError();
+  std::string objectPath = path("kernel.o");
+  if (llvm::Error e = writeFile(objectPath, *object))
+    return e;
+  stage("linking");
+  std::string libraryPath = path("kernel.so");
+  llvm::Error linked = linkSharedLibrary({objectPath}, libraryPath, target);
+  llvm::sys::fs::remove(objectPath);
+  if (linked)
+    return linked;
+  auto library = llvm::MemoryBuffer::getFile(libraryPath);
+  if (!library)
+    return llvm::createStringError("cannot read back " + libraryPath);
+  uint64_t checksum = tern_checksum64((*library)->getBufferStart(), (*library)->getBufferSize());
+
+  stage("writing manifest");
+  text.clear();
+  llvm::raw_string_ostream os(text);
+  llvm::json::OStream json(os, 2);
+  json.object([&] {
+    json.attribute("format", "tern-kernel");
+    json.attribute("format_version", TERN_ARTIFACT_FORMAT_VERSION);
+    json.attribute("tern_version", tern_version());
+    json.attribute("entry", spec.symbol);
+    json.attribute("library", "kernel.so");
+    json.attribute("library_checksum", llvm::formatv("{0:x-16}", checksum).str());
+    json.attributeObject("matmul", [&] {
+      json.attribute("n", spec.n);
+      json.attribute("k", spec.k);
+      json.attribute("m_hint", spec.m);
+      json.attribute("packing", stringifyPacking(spec.packing));
+      json.attribute("strategy", stringifyStrategy(kernel.getStrategy()));
+      json.attribute("layout", "mfree_i2");
+      json.attribute("packed_bytes", packedBytes(spec, kernel));
+      json.attributeObject("kernel", [&] {
+        json.attribute("lanes", kernel.getLanes());
+        json.attribute("tile_n", kernel.getTileN());
+        json.attribute("tile_m", kernel.getTileM());
+        json.attribute("unroll_k", kernel.getUnrollK());
+      });
+    });
+    json.attributeObject("target", [&] {
+      json.attribute("arch", target.arch);
+      json.attribute("triple", target.triple);
+      json.attribute("cpu", target.cpu);
+      json.attribute("tune_cpu", target.tuneCpu);
+      json.attributeArray("features", [&] {
+        for (const std::string &f : target.features)
+          json.value(f);
+      });
+    });
+  });
+  os << "\n";
+  return writeFile(path("manifest.json"), text);
+}
+
+} // namespace tern

@@ -1,0 +1,78 @@
+//===- TernAttrsAndTypes.cpp - verifiers and syntax of tern attrs/types ---===//
+#include "dialects/tern/TernDialect.h"
+
+#include "mlir/IR/DialectImplementation.h"
+
+using namespace mlir;
+
+namespace tern {
+
+int64_t packingGroupSize(Packing kind) {
+  switch (kind) {
+  case Packing::i2:
+    return 4;
+  }
+  llvm_unreachable("unknown packing");
+}
+
+bool strategySupportsPacking(Strategy strategy, Packing packing) {
+  switch (strategy) {
+  case Strategy::mfree:
+    return packing == Packing::i2;
+  }
+  llvm_unreachable("unknown strategy");
+}
+
+LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, Strategy strategy,
+                                 int64_t lanes, int64_t tileN, int64_t tileM, int64_t unrollK) {
+  if (lanes != 4 && lanes != 8 && lanes != 16)
+    return emitError() << "lanes must be 4, 8 or 16 (128-, 256- or 512-bit vectors), got " << lanes;
+  if (tileN <= 0 || tileN % lanes != 0)
+    return emitError() << "tile_n must be a positive multiple of lanes (" << lanes << "), got "
+                       << tileN;
+  if (tileN / lanes > 8)
+    return emitError() << "tile_n / lanes must be at most 8 vectors per block, got "
+                       << tileN / lanes;
+  if (tileM < 1 || tileM > 8)
+    return emitError() << "tile_m must be in [1, 8], got " << tileM;
+  if (unrollK < 1 || unrollK > 8)
+    return emitError() << "unroll_k must be in [1, 8], got " << unrollK;
+  return success();
+}
+
+LogicalResult TernaryType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  ArrayRef<int64_t> shape, PackingAttr packing) {
+  if (shape.size() != 2)
+    return emitError() << "ternary matrix must have rank 2 (N x K), got rank " << shape.size();
+  if (shape[0] <= 0 || shape[1] <= 0)
+    return emitError() << "ternary matrix dimensions must be positive, got " << shape[0] << "x"
+                       << shape[1];
+  int64_t group = packingGroupSize(packing.getValue());
+  if (shape[1] % group != 0)
+    return emitError() << "K (" << shape[1] << ") must be a multiple of " << group
+                       << ", the group size of packing '" << stringifyPacking(packing.getValue())
+                       << "'";
+  return success();
+}
+
+// !tern.ternary<NxK, #tern.packing<p>>
+Type TernaryType::parse(AsmParser &parser) {
+  SmallVector<int64_t, 2> shape;
+  PackingAttr packing;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLess() || parser.parseDimensionList(shape, /*allowDynamic=*/false,
+                                                      /*withTrailingX=*/false) ||
+      parser.parseComma() || parser.parseAttribute(packing) || parser.parseGreater())
+    return {};
+  return TernaryType::getChecked([&] { return parser.emitError(loc); }, parser.getContext(),
+                                 ArrayRef<int64_t>(shape),
+                                 packing);
+}
+
+void TernaryType::print(AsmPrinter &printer) const {
+  printer << "<";
+  llvm::interleave(getShape(), printer.getStream(), "x");
+  printer << ", " << getPacking() << ">";
+}
+
+} // namespace tern

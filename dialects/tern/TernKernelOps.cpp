@@ -1,0 +1,72 @@
+//===- TernKernelOps.cpp - verifiers of the kernel-level tern ops ---------===//
+#include "dialects/tern/TernDialect.h"
+#include "dialects/tern/VerifyUtils.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+using namespace tern::detail;
+
+#define GET_OP_CLASSES
+#include "dialects/tern/TernOps.cpp.inc"
+
+namespace tern {
+
+LogicalResult MatmulOp::verify() {
+  TernaryType w = getWeight().getType();
+  if (failed(matchSizes(*this, "columns of 'a'", cols(getA()), "K of 'weight'", w.getCols())) ||
+      failed(matchSizes(*this, "length of 'a_scale'", rows(getAScale()), "rows of 'a'",
+                        rows(getA()))) ||
+      failed(matchSizes(*this, "columns of 'out'", cols(getOut()), "N of 'weight'", w.getRows())) ||
+      failed(matchSizes(*this, "rows of 'out'", rows(getOut()), "rows of 'a'", rows(getA()))))
+    return failure();
+  KernelAttr kernel = getKernel();
+  Packing packing = w.getPacking().getValue();
+  if (!strategySupportsPacking(kernel.getStrategy(), packing))
+    return emitOpError("strategy '") << stringifyStrategy(kernel.getStrategy())
+                                     << "' cannot read packing '" << stringifyPacking(packing)
+                                     << "'";
+  return success();
+}
+
+LogicalResult VdotOp::verify() {
+  int64_t lanes = getAcc().getType().getNumElements();
+  int64_t bytes = getLhs().getType().getNumElements();
+  if (bytes != 4 * lanes)
+    return emitOpError("int8 operands must have 4 elements per accumulator lane: ")
+           << bytes << " elements for " << lanes << " lanes";
+  return success();
+}
+
+LogicalResult BufferFromPtrOp::verify() {
+  Type type = getResult().getType();
+  if (isa<TernaryType>(type)) {
+    if (!getSizes().empty())
+      return emitOpError("a ternary result takes no sizes");
+    return success();
+  }
+  auto memref = cast<MemRefType>(type);
+  if (!memref.getLayout().isIdentity())
+    return emitOpError("result must have an identity (row-major) layout");
+  if (getSizes().size() != static_cast<size_t>(memref.getNumDynamicDims()))
+    return emitOpError("expected ") << memref.getNumDynamicDims()
+                                    << " sizes for the dynamic dimensions, got "
+                                    << getSizes().size();
+  return success();
+}
+
+LogicalResult ParallelDispatchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto callee =
+      symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(*this, getCalleeAttr());
+  if (!callee)
+    return emitOpError("'") << getCallee() << "' does not name a function";
+  MLIRContext *ctx = (*this)->getContext();
+  SmallVector<Type> expected = {IndexType::get(ctx), IndexType::get(ctx)};
+  llvm::append_range(expected, getCaptures().getTypes());
+  if (callee.getArgumentTypes() != ArrayRef<Type>(expected) || !callee.getResultTypes().empty())
+    return emitOpError("callee '") << getCallee()
+                                   << "' must take (index, index, captures...) and return nothing";
+  return success();
+}
+
+} // namespace tern

@@ -1,0 +1,96 @@
+/*===- runtime.h - Tern runtime C API --------------------------------------===*
+ *
+ * The runtime loads what ternc writes and runs it. It links neither MLIR nor
+ * LLVM. Every function that can fail returns NULL or TERN_ERROR and leaves a
+ * message for tern_last_error() on the calling thread.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef TERN_RUNTIME_H
+#define TERN_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the artifact format (manifest.json "format_version") this
+ * runtime reads. */
+#define TERN_ARTIFACT_FORMAT_VERSION 1
+
+typedef enum { TERN_OK = 0, TERN_ERROR = 1 } tern_status;
+
+/* The message of the last failure on this thread ("" when none). */
+const char *tern_last_error(void);
+/* Tern's version, e.g. "0.1.0". */
+const char *tern_version(void);
+
+/*--- Threads --------------------------------------------------------------*/
+
+typedef struct tern_runtime tern_runtime;
+
+/* A pool of num_threads threads (the caller counts as one); num_threads <= 0
+ * means one per online CPU. */
+tern_runtime *tern_runtime_create(int num_threads);
+void tern_runtime_destroy(tern_runtime *runtime);
+int tern_runtime_num_threads(const tern_runtime *runtime);
+
+/* The one callback of generated code: runs fn(closure, begin, end) over
+ * disjoint ranges covering [0, count), on the runtime's threads, and returns
+ * when all are done. Called from inside a task it runs inline. */
+typedef void (*tern_task_fn)(void *closure, int64_t begin, int64_t end);
+void tern_parallel_for(void *runtime, int64_t count, tern_task_fn fn, void *closure);
+
+/*--- Host CPU -------------------------------------------------------------*/
+
+/* 1 if the host has the feature (LLVM's spelling, e.g. "avx512vnni"), 0 if
+ * not, -1 if the runtime does not know the name. */
+int tern_cpu_has_feature(const char *name);
+/* Comma-separated features of the host that the runtime knows. */
+const char *tern_cpu_features(void);
+/* "x86_64" or "aarch64". */
+const char *tern_host_arch(void);
+
+/* The checksum that manifests record for their files (64-bit, hex). */
+uint64_t tern_checksum64(const void *data, size_t size);
+
+/*--- Compiled kernels (ternc kernel) --------------------------------------*/
+
+typedef struct tern_kernel tern_kernel;
+
+typedef struct {
+  int64_t n;            /* output rows of the weight matrix */
+  int64_t k;            /* input columns */
+  int64_t m_hint;       /* rows the kernel was tuned for; any m >= 1 runs */
+  const char *packing;  /* "i2" */
+  const char *strategy; /* "mfree" */
+  const char *layout;   /* byte layout of the packed weights, e.g. "mfree_i2" */
+  int64_t lanes;        /* kernel parameters, see #tern.kernel */
+  int64_t tile_n;
+  int64_t tile_m;
+  int64_t unroll_k;
+  int64_t packed_bytes; /* size of the packed weight buffer */
+  const char *target_triple;
+  const char *target_cpu;
+  const char *target_features; /* comma-separated, as required */
+} tern_kernel_info;
+
+/* Loads DIR/manifest.json and the library it names. Refuses, with a message,
+ * an unknown format version, a library whose checksum does not match, and a
+ * kernel that needs CPU features this machine lacks. */
+tern_kernel *tern_kernel_load(const char *dir);
+void tern_kernel_unload(tern_kernel *kernel);
+const tern_kernel_info *tern_kernel_get_info(const tern_kernel *kernel);
+
+/* y[m][n] = (sum_k a[m][k] * w[n][k]) / (a_scale[m] * w_scale), with w packed
+ * in the kernel's layout (packed_bytes bytes). */
+tern_status tern_kernel_matmul(const tern_kernel *kernel, tern_runtime *runtime, const int8_t *a,
+                               const float *a_scale, const uint8_t *w, float w_scale, float *y,
+                               int64_t m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_RUNTIME_H */

@@ -1,0 +1,106 @@
+//===- ThreadPool.cpp -----------------------------------------------------===//
+#include "runtime/src/ThreadPool.h"
+
+#include <algorithm>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TERN_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define TERN_CPU_RELAX() asm volatile("yield")
+#else
+#define TERN_CPU_RELAX() ((void)0)
+#endif
+
+namespace tern::rt {
+
+// About 50-100 microseconds of polling before a thread goes to sleep.
+static constexpr int kSpinIterations = 20000;
+static thread_local bool tlsInsideTask = false;
+
+ThreadPool::ThreadPool(int numThreads) {
+  for (int i = 1; i < std::max(numThreads, 1); ++i)
+    workers_.emplace_back([this, i] { workerLoop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  for (std::thread &t : workers_)
+    t.join();
+}
+
+void ThreadPool::runChunk(int chunk) {
+  int64_t begin = count_ * chunk / chunks_;
+  int64_t end = count_ * (chunk + 1) / chunks_;
+  if (begin < end)
+    fn_(closure_, begin, end);
+}
+
+void ThreadPool::workerLoop(int index) {
+  tlsInsideTask = true;
+  uint64_t seen = 0;
+  while (true) {
+    uint64_t current = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; current == seen && spin < kSpinIterations; ++spin) {
+      TERN_CPU_RELAX();
+      current = generation_.load(std::memory_order_acquire);
+    }
+    if (current == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      current = generation_.load(std::memory_order_acquire);
+    }
+    seen = current;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stop_)
+        return;
+    }
+    if (index < chunks_) {
+      runChunk(index);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_.notify_one();
+      }
+    }
+  }
+}
+
+void ThreadPool::parallelFor(int64_t count, tern_task_fn fn, void *closure) {
+  if (count <= 0)
+    return;
+  if (tlsInsideTask || workers_.empty() || count == 1) {
+    fn(closure, 0, count);
+    return;
+  }
+  std::lock_guard<std::mutex> callerLock(callerMutex_);
+  fn_ = fn;
+  closure_ = closure;
+  count_ = count;
+  chunks_ = static_cast<int>(std::min<int64_t>(count, size()));
+  pending_.store(chunks_ - 1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+
+  tlsInsideTask = true;
+  runChunk(0);
+  tlsInsideTask = false;
+
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0 && spin < kSpinIterations;
+       ++spin)
+    TERN_CPU_RELAX();
+  if (pending_.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
+}
+
+} // namespace tern::rt

@@ -1,0 +1,50 @@
+//===- ThreadPool.h - the runtime's workers behind tern_parallel_for -*- C++ -*-===//
+#ifndef TERN_RUNTIME_THREADPOOL_H
+#define TERN_RUNTIME_THREADPOOL_H
+
+#include "runtime/include/tern/runtime.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tern::rt {
+
+/// A fixed pool: the calling thread plus size()-1 workers. A parallel-for
+/// splits its range into one contiguous chunk per thread. Workers spin briefly
+/// before sleeping, because a decode step dispatches hundreds of short loops
+/// and a condition-variable wake-up per loop would cost more than the loop.
+class ThreadPool {
+public:
+  explicit ThreadPool(int numThreads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  void parallelFor(int64_t count, tern_task_fn fn, void *closure);
+
+private:
+  void workerLoop(int index);
+  void runChunk(int chunk);
+
+  std::vector<std::thread> workers_;
+  std::mutex callerMutex_; // one parallel-for at a time
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  bool stop_ = false;
+  // The current job, published by generation_.
+  tern_task_fn fn_ = nullptr;
+  void *closure_ = nullptr;
+  int64_t count_ = 0;
+  int chunks_ = 0;
+};
+
+} // namespace tern::rt
+
+#endif // TERN_RUNTIME_THREADPOOL_H

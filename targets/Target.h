@@ -1,0 +1,82 @@
+//===- Target.h - what Tern needs to know about a compilation target -*- C++ -*-===//
+//
+// Everything target-specific lives behind TargetBackend, one implementation
+// per architecture under targets/<arch>/. The rest of the compiler asks it for
+// vector widths, instruction lowerings and code generator settings.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_TARGETS_TARGET_H
+#define TERN_TARGETS_TARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace llvm {
+class Function;
+} // namespace llvm
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace tern {
+
+/// A resolved target: the code generator's view (triple, CPU, features) and
+/// the runtime's (architecture and the features a machine must have).
+struct TargetDesc {
+  std::string arch;                  // "x86_64", "aarch64"
+  std::string triple;                // "x86_64-unknown-linux-gnu"
+  std::string cpu;                   // code generation CPU, e.g. "x86-64-v4"
+  std::string tuneCpu;               // scheduling model, e.g. "znver5"
+  std::vector<std::string> features; // enabled features, LLVM names, sorted
+
+  bool hasFeature(llvm::StringRef name) const;
+  /// "+a,+b,..." for LLVM's TargetMachine.
+  std::string featureString() const;
+  /// True when this machine can execute code built for the target.
+  bool runsOnHost() const;
+  /// "x86_64 x86-64-v4 tuned for znver5", for messages.
+  std::string describe() const;
+};
+
+class TargetBackend {
+public:
+  virtual ~TargetBackend() = default;
+  virtual llvm::StringRef arch() const = 0;
+  virtual llvm::StringRef defaultTriple() const = 0;
+  /// Resolves `cpu` ("host", "" for the default, or an LLVM CPU name) and
+  /// feature edits ("+f"/"-f") into a full description.
+  virtual llvm::Expected<TargetDesc> resolve(llvm::StringRef cpu,
+                                             llvm::ArrayRef<std::string> featureEdits) const = 0;
+  /// The widest vector, in 32-bit lanes, that kernels should use.
+  virtual int64_t vectorLanes(const TargetDesc &target) const = 0;
+  /// Patterns lowering tern.vdot to the target's own instructions; vdots they
+  /// do not match fall back to the generic lowering.
+  virtual void populateVdotPatterns(const TargetDesc &target,
+                                    mlir::RewritePatternSet &patterns) const = 0;
+  /// Settings the code generator needs on every function.
+  virtual void configureFunction(const TargetDesc &target, llvm::Function &function) const {}
+};
+
+/// The backend for an architecture name ("x86_64", "aarch64"), or null.
+const TargetBackend *lookupTargetBackend(llvm::StringRef arch);
+
+/// Resolves the user's `--target NAME --cpu CPU --features LIST`. NAME is
+/// "host", "x86_64" or "aarch64"; LIST is comma-separated "+f"/"-f" edits.
+llvm::Expected<TargetDesc> resolveTarget(llvm::StringRef name, llvm::StringRef cpu = "",
+                                         llvm::StringRef features = "");
+
+/// Records the target on a module (`tern.target`, an #llvm.target attribute,
+/// plus `tern.tune_cpu`) and reads it back.
+void setModuleTarget(mlir::ModuleOp module, const TargetDesc &target);
+llvm::Expected<TargetDesc> getModuleTarget(mlir::ModuleOp module);
+
+/// Initializes LLVM's targets once.
+void initializeLLVMTargets();
+
+} // namespace tern
+
+#endif // TERN_TARGETS_TARGET_H

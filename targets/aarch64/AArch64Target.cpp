@@ -1,0 +1,86 @@
+//===- AArch64Target.cpp - the AArch64 backend ----------------------------===//
+#include "targets/SubtargetQuery.h"
+#include "targets/Target.h"
+
+#include "dialects/tern/TernDialect.h"
+
+#include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+
+namespace tern {
+namespace {
+
+const llvm::StringRef kAArch64Features[] = {"neon",  "fp-armv8", "fullfp16", "dotprod",
+                                            "sve",   "i8mm",     "bf16"};
+
+/// acc + dot4(lhs, rhs) in one sdot: lhs <= 127 is also a valid signed byte.
+struct VdotToSdot final : OpRewritePattern<VdotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
+    int64_t lanes = op.getAcc().getType().getNumElements();
+    if (lanes != 4 && lanes != 2)
+      return rewriter.notifyMatchFailure(op, "sdot works on 64- and 128-bit vectors");
+    rewriter.replaceOpWithNewOp<arm_neon::SdotOp>(op, op.getAcc().getType(), op.getAcc(),
+                                                  op.getLhs(), op.getRhs());
+    return success();
+  }
+};
+
+class AArch64Backend final : public TargetBackend {
+public:
+  llvm::StringRef arch() const override { return "aarch64"; }
+  llvm::StringRef defaultTriple() const override { return "aarch64-unknown-linux-gnu"; }
+
+  llvm::Expected<TargetDesc> resolve(llvm::StringRef cpu,
+                                     llvm::ArrayRef<std::string> edits) const override {
+    std::string codegenCpu, tuneCpu;
+    std::vector<std::string> featureString;
+    if (cpu == "host") {
+      llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+      for (llvm::StringRef f : kAArch64Features) {
+        auto it = host.find(f);
+        if (it != host.end())
+          featureString.push_back((it->second ? "+" : "-") + f.str());
+      }
+      codegenCpu = "generic";
+      tuneCpu = llvm::sys::getHostCPUName().str();
+    } else {
+      // Cortex-A76 (Raspberry Pi 5) is the default: ARMv8.2 with dotprod.
+      codegenCpu = tuneCpu = cpu.empty() ? "cortex-a76" : cpu.str();
+    }
+    if (llvm::Error e = applyFeatureEdits(arch(), edits, kAArch64Features, featureString))
+      return std::move(e);
+    auto enabled = querySubtargetFeatures(defaultTriple(), codegenCpu,
+                                          llvm::join(featureString, ","), kAArch64Features);
+    if (!enabled)
+      return enabled.takeError();
+    TargetDesc desc;
+    desc.arch = arch().str();
+    desc.triple = defaultTriple().str();
+    desc.cpu = codegenCpu;
+    desc.tuneCpu = tuneCpu;
+    desc.features = std::move(*enabled);
+    return desc;
+  }
+
+  int64_t vectorLanes(const TargetDesc &) const override { return 4; }
+
+  void populateVdotPatterns(const TargetDesc &target,
+                            RewritePatternSet &patterns) const override {
+    if (target.hasFeature("dotprod"))
+      patterns.add<VdotToSdot>(patterns.getContext(), /*benefit=*/3);
+  }
+};
+
+} // namespace
+
+const TargetBackend &getAArch64Backend() {
+  static const AArch64Backend backend;
+  return backend;
+}
+
+} // namespace tern

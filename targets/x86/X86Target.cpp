@@ -1,0 +1,114 @@
+//===- X86Target.cpp - the x86-64 backend ---------------------------------===//
+//
+// Code is generated for a micro-architecture level (x86-64-v2/v3/v4) plus the
+// extensions Tern uses (VNNI, VBMI, ...), tuned for the actual CPU. Every
+// feature in the description is one the runtime can check with cpuid, so an
+// artifact never starts on a machine that would die of SIGILL.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/SubtargetQuery.h"
+#include "targets/Target.h"
+#include "targets/x86/X86Target.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/Function.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace tern {
+namespace {
+
+// The x86 features Tern may enable; runtime/src/CpuFeatures.cpp detects the
+// same list (tests/unit/TargetTest.cpp keeps the two equal).
+const llvm::StringRef kX86Features[] = {
+    "64bit",      "x87",         "mmx",          "fxsr",        "cmov",       "cx8",
+    "sse",        "sse2",        "sse3",         "pclmul",      "ssse3",      "fma",
+    "cx16",       "sse4.1",      "sse4.2",       "crc32",       "movbe",      "popcnt",
+    "aes",        "xsave",       "avx",          "f16c",        "sahf",       "lzcnt",
+    "bmi",        "avx2",        "bmi2",         "adx",         "sha",        "avx512f",
+    "evex512",    "avx512dq",    "avx512ifma",   "avx512cd",    "avx512bw",   "avx512vl",
+    "avx512vbmi", "avx512vbmi2", "gfni",         "vaes",        "vpclmulqdq", "avx512vnni",
+    "avx512bitalg", "avx512vpopcntdq", "avxvnni", "avx512bf16",
+};
+
+// Micro-architecture levels, best first.
+const llvm::StringRef kLevels[] = {"x86-64-v4", "x86-64-v3", "x86-64-v2", "x86-64"};
+
+class X86Backend final : public TargetBackend {
+public:
+  llvm::StringRef arch() const override { return "x86_64"; }
+  llvm::StringRef defaultTriple() const override { return "x86_64-unknown-linux-gnu"; }
+
+  llvm::Expected<TargetDesc> resolve(llvm::StringRef cpu,
+                                     llvm::ArrayRef<std::string> edits) const override {
+    std::string baseCpu, tuneCpu;
+    std::vector<std::string> featureString;
+    if (cpu == "host") {
+      llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+      for (llvm::StringRef f : kX86Features) {
+        auto it = host.find(f);
+        if (it != host.end())
+          featureString.push_back((it->second ? "+" : "-") + f.str());
+      }
+      baseCpu = "x86-64";
+      tuneCpu = llvm::sys::getHostCPUName().str();
+    } else if (cpu.empty()) {
+      baseCpu = tuneCpu = "x86-64-v3";
+    } else {
+      baseCpu = tuneCpu = cpu.str();
+    }
+    if (llvm::Error e = applyFeatureEdits(arch(), edits, kX86Features, featureString))
+      return std::move(e);
+    auto enabled = querySubtargetFeatures(defaultTriple(), baseCpu,
+                                          llvm::join(featureString, ","), kX86Features);
+    if (!enabled)
+      return enabled.takeError();
+    TargetDesc desc;
+    desc.arch = arch().str();
+    desc.triple = defaultTriple().str();
+    desc.tuneCpu = tuneCpu;
+    desc.features = std::move(*enabled);
+    for (llvm::StringRef level : kLevels) {
+      auto levelFeatures = querySubtargetFeatures(defaultTriple(), level, "", kX86Features);
+      if (!levelFeatures)
+        return levelFeatures.takeError();
+      if (llvm::all_of(*levelFeatures, [&](const std::string &f) { return desc.hasFeature(f); })) {
+        desc.cpu = level.str();
+        break;
+      }
+    }
+    return desc;
+  }
+
+  int64_t vectorLanes(const TargetDesc &target) const override {
+    if (target.hasFeature("avx512f") && target.hasFeature("avx512bw"))
+      return 16;
+    if (target.hasFeature("avx2"))
+      return 8;
+    return 4;
+  }
+
+  void populateVdotPatterns(const TargetDesc &target,
+                            mlir::RewritePatternSet &patterns) const override {
+    populateX86VdotPatterns(target, patterns);
+  }
+
+  void configureFunction(const TargetDesc &target, llvm::Function &function) const override {
+    // Without these LLVM splits 512-bit vectors on CPUs it tunes for 256 bits.
+    if (vectorLanes(target) == 16) {
+      function.addFnAttr("prefer-vector-width", "512");
+      function.addFnAttr("min-legal-vector-width", "512");
+    }
+  }
+};
+
+} // namespace
+
+const TargetBackend &getX86Backend() {
+  static const X86Backend backend;
+  return backend;
+}
+
+llvm::ArrayRef<llvm::StringRef> x86KnownFeatures() { return kX86Features; }
+
+} // namespace tern

@@ -1,0 +1,25 @@
+//===- X86Target.h - the x86-64 backend's entry points ---------*- C++ -*-===//
+#ifndef TERN_TARGETS_X86_X86TARGET_H
+#define TERN_TARGETS_X86_X86TARGET_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace tern {
+struct TargetDesc;
+
+/// vpdpbusd where VNNI is available (512-bit: AVX512-VNNI; 128/256-bit:
+/// AVX-VNNI or AVX512-VNNI+VL), else vpmaddubsw + vpmaddwd (AVX512BW, AVX2,
+/// SSSE3).
+void populateX86VdotPatterns(const TargetDesc &target, mlir::RewritePatternSet &patterns);
+
+/// The x86 features Tern may enable (the runtime checks the same list).
+llvm::ArrayRef<llvm::StringRef> x86KnownFeatures();
+
+} // namespace tern
+
+#endif // TERN_TARGETS_X86_X86TARGET_H
