@@ -55,7 +55,8 @@ LogicalResult outline(scf::ParallelOp loop, SymbolTable &symbols) {
     (isConstant(v) ? constants : captures).push_back(v);
 
   // func.func private @<parent>_parallel(%begin, %end, captures...)
-  OpBuilder builder(parent);
+  OpBuilder builder(parent->getContext());
+  builder.setInsertionPointAfter(parent);
   SmallVector<Type> argTypes = {builder.getIndexType(), builder.getIndexType()};
   llvm::append_range(argTypes, ValueRange(captures).getTypes());
   auto body = func::FuncOp::create(builder, loc, (parent.getSymName() + "_parallel").str(),

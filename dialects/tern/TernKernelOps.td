@@ -33,7 +33,7 @@ def Tern_MatmulOp : Tern_Op<"matmul"> {
                        Tern_KernelAttr:$kernel);
   let assemblyFormat = [{
     `ins` `(` $a `,` $a_scale `,` $weight `,` $weight_scale `:`
-      type($a) `,` type($a_scale) `,` type($weight) `,` type($weight_scale) `)`
+      type($a) `,` type($a_scale) `,` qualified(type($weight)) `,` type($weight_scale) `)`
     `outs` `(` $out `:` type($out) `)` attr-dict
   }];
   let hasVerifier = 1;

@@ -90,7 +90,7 @@ def Tern_BitLinearOp : Tern_Op<"bitlinear"> {
                        F32:$weight_scale,
                        Arg<Tern_Rows, "", [MemWrite]>:$out);
   let assemblyFormat = [{
-    `ins` `(` $x `,` $weight `,` $weight_scale `:` type($x) `,` type($weight) `,` type($weight_scale) `)`
+    `ins` `(` $x `,` $weight `,` $weight_scale `:` type($x) `,` qualified(type($weight)) `,` type($weight_scale) `)`
     `outs` `(` $out `:` type($out) `)` attr-dict
   }];
   let hasVerifier = 1;

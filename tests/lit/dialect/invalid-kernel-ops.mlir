@@ -1,0 +1,143 @@
+// Every verifier error of the kernel-level ops, their type and attributes.
+// RUN: tern-opt %s -split-input-file -verify-diagnostics
+
+func.func @matmul_k(%a: memref<?x60xi8>, %as: memref<?xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>, %ws: f32, %y: memref<?x32xf32>) {
+  // expected-error @+1 {{columns of 'a' (60) does not match K of 'weight' (64)}}
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x60xi8>, memref<?xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32) outs(%y : memref<?x32xf32>)
+              {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1>}
+  return
+}
+
+// -----
+
+func.func @matmul_missing_scales(%a: memref<8x64xi8>, %as: memref<1xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>, %ws: f32, %y: memref<8x32xf32>) {
+  // expected-error @+1 {{length of 'a_scale' (1) does not match rows of 'a' (8)}}
+  tern.matmul ins(%a, %as, %w, %ws : memref<8x64xi8>, memref<1xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32) outs(%y : memref<8x32xf32>)
+              {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1>}
+  return
+}
+
+// -----
+
+func.func @matmul_n(%a: memref<?x64xi8>, %as: memref<?xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>, %ws: f32, %y: memref<?x31xf32>) {
+  // expected-error @+1 {{columns of 'out' (31) does not match N of 'weight' (32)}}
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x64xi8>, memref<?xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32) outs(%y : memref<?x31xf32>)
+              {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1>}
+  return
+}
+
+// -----
+
+func.func @matmul_rows(%a: memref<4x64xi8>, %as: memref<4xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>, %ws: f32, %y: memref<5x32xf32>) {
+  // expected-error @+1 {{rows of 'out' (5) does not match rows of 'a' (4)}}
+  tern.matmul ins(%a, %as, %w, %ws : memref<4x64xi8>, memref<4xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32) outs(%y : memref<5x32xf32>)
+              {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1>}
+  return
+}
+
+// -----
+
+func.func @matmul_activation_type(%a: memref<?x64xf32>, %as: memref<?xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>, %ws: f32, %y: memref<?x32xf32>) {
+  // expected-error @+1 {{operand #0 must be 2D memref of 8-bit signless integer values}}
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x64xf32>, memref<?xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32) outs(%y : memref<?x32xf32>)
+              {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1>}
+  return
+}
+
+// -----
+
+func.func @matmul_without_kernel(%a: memref<?x64xi8>, %as: memref<?xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>, %ws: f32, %y: memref<?x32xf32>) {
+  // expected-error @+1 {{requires attribute 'kernel'}}
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x64xi8>, memref<?xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32) outs(%y : memref<?x32xf32>)
+  return
+}
+
+// -----
+
+func.func @vdot_lanes(%acc: vector<16xi32>, %u: vector<32xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{int8 operands must have 4 elements per accumulator lane: 32 elements for 16 lanes}}
+  %r = tern.vdot %acc, %u, %u : vector<16xi32>, vector<32xi8>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+func.func @buffer_sizes(%p: !llvm.ptr, %m: index) {
+  // expected-error @+1 {{expected 2 sizes for the dynamic dimensions, got 1}}
+  %a = tern.buffer_from_ptr %p[%m] : memref<?x?xi8>
+  return
+}
+
+// -----
+
+func.func @buffer_layout(%p: !llvm.ptr) {
+  // expected-error @+1 {{result must have an identity (row-major) layout}}
+  %a = tern.buffer_from_ptr %p : memref<4x4xi8, strided<[1, 4]>>
+  return
+}
+
+// -----
+
+func.func @buffer_ternary_sizes(%p: !llvm.ptr, %m: index) {
+  // expected-error @+1 {{a ternary result takes no sizes}}
+  %w = tern.buffer_from_ptr %p[%m] : !tern.ternary<4x4, #tern.packing<i2>>
+  return
+}
+
+// -----
+
+func.func @dispatch_callee(%rt: !llvm.ptr, %n: index) {
+  // expected-error @+1 {{'nowhere' does not name a function}}
+  tern.parallel_dispatch @nowhere(%n) runtime(%rt)
+  return
+}
+
+// -----
+
+func.func private @wrong(%b: index, %e: index)
+func.func @dispatch_signature(%rt: !llvm.ptr, %n: index, %x: f32) {
+  // expected-error @+1 {{callee 'wrong' must take (index, index, captures...) and return nothing}}
+  tern.parallel_dispatch @wrong(%n) runtime(%rt) captures(%x : f32)
+  return
+}
+
+// -----
+
+// expected-error @+1 {{K (30) must be a multiple of 4, the group size of packing 'i2'}}
+func.func private @ternary_group(!tern.ternary<16x30, #tern.packing<i2>>)
+
+// -----
+
+// expected-error @+1 {{ternary matrix must have rank 2 (N x K), got rank 3}}
+func.func private @ternary_rank(!tern.ternary<2x16x32, #tern.packing<i2>>)
+
+// -----
+
+// expected-error @+1 {{ternary matrix dimensions must be positive, got 0x16}}
+func.func private @ternary_empty(!tern.ternary<0x16, #tern.packing<i2>>)
+
+// -----
+
+// expected-error @+1 {{lanes must be 4, 8 or 16 (128-, 256- or 512-bit vectors), got 12}}
+func.func private @kernel_lanes() attributes {k = #tern.kernel<mfree, lanes = 12, tile_n = 24, tile_m = 1, unroll_k = 1>}
+
+// -----
+
+// expected-error @+1 {{tile_n must be a positive multiple of lanes (16), got 40}}
+func.func private @kernel_tile_n() attributes {k = #tern.kernel<mfree, lanes = 16, tile_n = 40, tile_m = 1, unroll_k = 1>}
+
+// -----
+
+// expected-error @+1 {{tile_m must be in [1, 8], got 0}}
+func.func private @kernel_tile_m() attributes {k = #tern.kernel<mfree, lanes = 16, tile_n = 16, tile_m = 0, unroll_k = 1>}
+
+// -----
+
+// expected-error @+1 {{unroll_k must be in [1, 8], got 9}}
+func.func private @kernel_unroll() attributes {k = #tern.kernel<mfree, lanes = 16, tile_n = 16, tile_m = 1, unroll_k = 9>}
+
+// -----
+
+// expected-error @+2 {{expected ::tern::Packing to be one of: i2}}
+// expected-error @+1 {{failed to parse Tern_PackingAttr parameter 'value'}}
+func.func private @unknown_packing(!tern.ternary<16x32, #tern.packing<i3>>)

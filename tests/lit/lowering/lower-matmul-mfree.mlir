@@ -1,0 +1,70 @@
+// tern-lower-matmul with the mfree strategy on i2 weights.
+// RUN: tern-opt %s --tern-lower-matmul --canonicalize | FileCheck %s
+
+// N = 40 is not a multiple of tile_n = 32: the last block stores 8 of its 32
+// rows through a mask. K = 20 is one full chunk of 16 plus one plane.
+// CHECK-LABEL: func.func @ragged(
+// CHECK-SAME:    %[[A:.*]]: memref<?x20xi8>, %{{.*}}: memref<?xf32>, %[[W:.*]]: !llvm.ptr, %{{.*}}: f32, %[[Y:.*]]: memref<?x40xf32>)
+// Row sums of the activations, once per call:
+// CHECK:         %[[SUMS:.*]] = memref.alloca(%{{.*}}) : memref<?xi32>
+// CHECK:         scf.for
+// CHECK:           tern.vdot %{{.*}} : vector<1xi32>, vector<4xi8>
+// CHECK:           memref.store %{{.*}}, %[[SUMS]]
+// Two blocks of 32 output rows, run in parallel:
+// CHECK:         scf.parallel (%[[B:.*]]) = (%c0) to (%c2) step (%c1)
+// CHECK:           scf.for %[[M:.*]] = %c0 to %{{.*}} step %c1
+// Two weight vectors per chunk, unpacked by shift and mask:
+// CHECK:             llvm.getelementptr %[[W]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK:             llvm.load %{{.*}} {alignment = 1 : i64} : !llvm.ptr -> vector<64xi8>
+// CHECK:             llvm.load %{{.*}} {alignment = 1 : i64} : !llvm.ptr -> vector<64xi8>
+// Activations: four bytes broadcast to all 16 lanes.
+// CHECK:             vector.load %[[A]][%[[M]], %{{.*}}] : memref<?x20xi8>, vector<4xi8>
+// CHECK:             vector.broadcast %{{.*}} : i32 to vector<16xi32>
+// CHECK:             arith.andi %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK:             tern.vdot %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi32>, vector<64xi8>
+// CHECK:             arith.shrui %{{.*}}, %{{.*}} : vector<64xi8>
+// Epilogue, for the last block and the others: subtract the row sum, divide
+// by both scales, store.
+// CHECK:             scf.if
+// CHECK:               arith.subi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK:               arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK:               arith.divf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK:               %[[MASK:.*]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK:               vector.maskedstore %[[Y]][%{{.*}}], %[[MASK]]
+// CHECK:             } else {
+// CHECK:               vector.store %{{.*}}, %[[Y]]
+// CHECK:               vector.store %{{.*}}, %[[Y]]
+func.func @ragged(%a: memref<?x20xi8>, %as: memref<?xf32>, %w: !tern.ternary<40x20, #tern.packing<i2>>,
+                  %ws: f32, %y: memref<?x40xf32>) {
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x20xi8>, memref<?xf32>, !tern.ternary<40x20, #tern.packing<i2>>, f32)
+              outs(%y : memref<?x40xf32>) {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 2>}
+  return
+}
+
+// A register tile of 4 rows: a main loop over tiles of 4 and a remainder loop
+// over single rows, each with tile_m x (tile_n / lanes) accumulators.
+// CHECK-LABEL: func.func @tiled(
+// CHECK:         scf.parallel
+// CHECK:           %[[FULL:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// CHECK:           scf.for %{{.*}} = %c0 to %[[FULL]] step %c4
+// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// CHECK:           scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c1
+// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>)
+func.func @tiled(%a: memref<?x64xi8>, %as: memref<?xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>,
+                 %ws: f32, %y: memref<?x32xf32>) {
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x64xi8>, memref<?xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32)
+              outs(%y : memref<?x32xf32>) {kernel = #tern.kernel<mfree, lanes = 8, tile_n = 16, tile_m = 4, unroll_k = 1>}
+  return
+}
+
+// The packed operand of a C entry point becomes its pointer.
+// CHECK-LABEL: func.func @from_pointer(
+// CHECK-SAME:    %[[P:.*]]: !llvm.ptr
+// CHECK-NOT:     tern.buffer_from_ptr %[[P]]
+// CHECK:         llvm.getelementptr %[[P]]
+func.func @from_pointer(%p: !llvm.ptr, %a: memref<?x16xi8>, %as: memref<?xf32>, %ws: f32, %y: memref<?x16xf32>) {
+  %w = tern.buffer_from_ptr %p : !tern.ternary<16x16, #tern.packing<i2>>
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x16xi8>, memref<?xf32>, !tern.ternary<16x16, #tern.packing<i2>>, f32)
+              outs(%y : memref<?x16xf32>) {kernel = #tern.kernel<mfree, lanes = 4, tile_n = 16, tile_m = 1, unroll_k = 1>}
+  return
+}

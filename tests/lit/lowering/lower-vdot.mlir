@@ -1,0 +1,70 @@
+// tern-lower-vdot picks the instructions of the module's target.
+// RUN: tern-opt %s -split-input-file --tern-lower-vdot | FileCheck %s
+
+// CHECK-LABEL: func.func @avx512_vnni
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v4",
+                   features = <["+avx2", "+avx512f", "+avx512bw", "+avx512vl", "+avx512vnni", "+ssse3"]>>} {
+  func.func @avx512_vnni(%acc: vector<16xi32>, %u: vector<64xi8>, %s: vector<64xi8>,
+                         %acc8: vector<8xi32>, %u8: vector<32xi8>) -> (vector<16xi32>, vector<8xi32>) {
+    %r = tern.vdot %acc, %u, %s : vector<16xi32>, vector<64xi8>
+    %r8 = tern.vdot %acc8, %u8, %u8 : vector<8xi32>, vector<32xi8>
+    return %r, %r8 : vector<16xi32>, vector<8xi32>
+  }
+}
+
+// -----
+
+// Without VNNI: pmaddubsw to 16-bit pair sums, pmaddwd with ones to 32 bits.
+// CHECK-LABEL: func.func @avx2
+// CHECK:         %[[PAIRS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK:         %[[QUADS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PAIRS]], %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// CHECK:         arith.addi %{{.*}}, %[[QUADS]] : vector<8xi32>
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
+                   features = <["+avx2", "+ssse3"]>>} {
+  func.func @avx2(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+    %r = tern.vdot %acc, %u, %s : vector<8xi32>, vector<32xi8>
+    return %r : vector<8xi32>
+  }
+}
+
+// -----
+
+// AVX-VNNI gives the 256-bit vpdpbusd without AVX-512.
+// CHECK-LABEL: func.func @avx_vnni
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
+                   features = <["+avx2", "+avxvnni"]>>} {
+  func.func @avx_vnni(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+    %r = tern.vdot %acc, %u, %s : vector<8xi32>, vector<32xi8>
+    return %r : vector<8xi32>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: func.func @aarch64_dotprod
+// CHECK:         arm_neon.intr.sdot %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi8>, vector<16xi8> to vector<4xi32>
+module attributes {tern.target = #llvm.target<triple = "aarch64-unknown-linux-gnu", chip = "cortex-a76",
+                   features = <["+neon", "+dotprod"]>>} {
+  func.func @aarch64_dotprod(%acc: vector<4xi32>, %u: vector<16xi8>, %s: vector<16xi8>) -> vector<4xi32> {
+    %r = tern.vdot %acc, %u, %s : vector<4xi32>, vector<16xi8>
+    return %r : vector<4xi32>
+  }
+}
+
+// -----
+
+// No target, or a width the target has no instruction for: widen, multiply,
+// and add the four strided slices.
+// CHECK-LABEL: func.func @generic
+// CHECK:         arith.extui %{{.*}} : vector<4xi8> to vector<4xi32>
+// CHECK:         arith.extsi %{{.*}} : vector<4xi8> to vector<4xi32>
+// CHECK:         arith.muli
+// CHECK-COUNT-4: vector.shuffle
+// CHECK-NOT:     tern.vdot
+func.func @generic(%acc: vector<1xi32>, %u: vector<4xi8>, %s: vector<4xi8>) -> vector<1xi32> {
+  %r = tern.vdot %acc, %u, %s : vector<1xi32>, vector<4xi8>
+  return %r : vector<1xi32>
+}
