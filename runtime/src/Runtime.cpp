@@ -51,6 +51,8 @@ const char *tern_cpu_features(void) {
   return list.c_str();
 }
 
+const char *tern_cpu_name(void) { return hostCpuName().c_str(); }
+
 const char *tern_host_arch(void) {
 #if defined(__x86_64__)
   return "x86_64";

@@ -19,6 +19,8 @@ static constexpr int kSpinIterations = 20000;
 static thread_local bool tlsInsideTask = false;
 
 ThreadPool::ThreadPool(int numThreads) {
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  spinIterations_ = static_cast<unsigned>(std::max(numThreads, 1)) <= cores ? kSpinIterations : 0;
   for (int i = 1; i < std::max(numThreads, 1); ++i)
     workers_.emplace_back([this, i] { workerLoop(i); });
 }
@@ -46,7 +48,7 @@ void ThreadPool::workerLoop(int index) {
   uint64_t seen = 0;
   while (true) {
     uint64_t current = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; current == seen && spin < kSpinIterations; ++spin) {
+    for (int spin = 0; current == seen && spin < spinIterations_; ++spin) {
       TERN_CPU_RELAX();
       current = generation_.load(std::memory_order_acquire);
     }
@@ -94,7 +96,7 @@ void ThreadPool::parallelFor(int64_t count, tern_task_fn fn, void *closure) {
   runChunk(0);
   tlsInsideTask = false;
 
-  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0 && spin < kSpinIterations;
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0 && spin < spinIterations_;
        ++spin)
     TERN_CPU_RELAX();
   if (pending_.load(std::memory_order_acquire) != 0) {

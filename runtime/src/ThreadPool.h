@@ -15,7 +15,8 @@ namespace tern::rt {
 /// A fixed pool: the calling thread plus size()-1 workers. A parallel-for
 /// splits its range into one contiguous chunk per thread. Workers spin briefly
 /// before sleeping, because a decode step dispatches hundreds of short loops
-/// and a condition-variable wake-up per loop would cost more than the loop.
+/// and a condition-variable wake-up per loop would cost more than the loop;
+/// with more threads than cores they sleep at once instead.
 class ThreadPool {
 public:
   explicit ThreadPool(int numThreads);
@@ -38,6 +39,8 @@ private:
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   bool stop_ = false;
+  // Polling only pays when every thread has a core of its own.
+  int spinIterations_ = 0;
   // The current job, published by generation_.
   tern_task_fn fn_ = nullptr;
   void *closure_ = nullptr;

@@ -51,6 +51,8 @@ int tern_cpu_has_feature(const char *name);
 const char *tern_cpu_features(void);
 /* "x86_64" or "aarch64". */
 const char *tern_host_arch(void);
+/* The CPU's name as it reports it, e.g. "AMD EPYC 9B45". */
+const char *tern_cpu_name(void);
 
 /* The checksum that manifests record for their files (64-bit, hex). */
 uint64_t tern_checksum64(const void *data, size_t size);
