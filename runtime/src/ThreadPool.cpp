@@ -63,12 +63,13 @@ void ThreadPool::workerLoop(int index) {
       if (stop_)
         return;
     }
-    if (index < chunks_) {
+    if (index < chunks_)
       runChunk(index);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        done_.notify_one();
-      }
+    // Every worker acknowledges every dispatch, even without a chunk, so none
+    // can still be reading this job's fields when the next one is published.
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_one();
     }
   }
 }
@@ -85,7 +86,7 @@ void ThreadPool::parallelFor(int64_t count, tern_task_fn fn, void *closure) {
   closure_ = closure;
   count_ = count;
   chunks_ = static_cast<int>(std::min<int64_t>(count, size()));
-  pending_.store(chunks_ - 1, std::memory_order_relaxed);
+  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     generation_.fetch_add(1, std::memory_order_release);

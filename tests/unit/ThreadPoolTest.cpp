@@ -38,6 +38,20 @@ TEST_P(ParallelForTest, EveryIndexExactlyOnce) {
   tern_runtime_destroy(runtime);
 }
 
+// Alternating sizes leave some workers without a chunk in one dispatch and
+// with one in the next: a worker late for the first must not run the second's.
+TEST_P(ParallelForTest, AlternatingSizesNeverRunAChunkTwice) {
+  tern_runtime *runtime = tern_runtime_create(GetParam());
+  for (int round = 0; round < 3000; ++round) {
+    int64_t n = 2 + round % 3;
+    Counts counts(n);
+    tern_parallel_for(runtime, n, countRange, &counts);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(counts.hits[i].load(), 1) << "round " << round << ", index " << i << " of " << n;
+  }
+  tern_runtime_destroy(runtime);
+}
+
 TEST_P(ParallelForTest, ManyDispatchesInARow) {
   tern_runtime *runtime = tern_runtime_create(GetParam());
   Counts counts(10);
