@@ -3,6 +3,8 @@
 #include "targets/Target.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/TargetParser/Triple.h"
@@ -37,9 +39,19 @@ querySubtargetFeatures(llvm::StringRef tripleName, llvm::StringRef cpu,
   return enabled;
 }
 
-llvm::Error applyFeatureEdits(llvm::StringRef arch, llvm::ArrayRef<std::string> edits,
-                              llvm::ArrayRef<llvm::StringRef> candidates,
-                              std::vector<std::string> &featureString) {
+llvm::Expected<std::vector<std::string>>
+resolveFeatures(llvm::StringRef arch, llvm::StringRef triple, llvm::StringRef baseCpu,
+                bool fromHost, llvm::ArrayRef<std::string> edits,
+                llvm::ArrayRef<llvm::StringRef> candidates) {
+  std::vector<std::string> featureString;
+  if (fromHost) {
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    for (llvm::StringRef f : candidates) {
+      auto it = host.find(f);
+      if (it != host.end())
+        featureString.push_back((it->second ? "+" : "-") + f.str());
+    }
+  }
   for (const std::string &edit : edits) {
     llvm::StringRef name = llvm::StringRef(edit).drop_front();
     if (!llvm::is_contained(candidates, name)) {
@@ -51,7 +63,7 @@ llvm::Error applyFeatureEdits(llvm::StringRef arch, llvm::ArrayRef<std::string> 
     }
     featureString.push_back(edit);
   }
-  return llvm::Error::success();
+  return querySubtargetFeatures(triple, baseCpu, llvm::join(featureString, ","), candidates);
 }
 
 } // namespace tern

@@ -23,11 +23,13 @@ llvm::Expected<std::vector<std::string>>
 querySubtargetFeatures(llvm::StringRef triple, llvm::StringRef cpu, llvm::StringRef featureString,
                        llvm::ArrayRef<llvm::StringRef> candidates);
 
-/// Applies "+f"/"-f" edits to a feature set given as "+f" strings, rejecting
-/// names outside `candidates`.
-llvm::Error applyFeatureEdits(llvm::StringRef arch, llvm::ArrayRef<std::string> edits,
-                              llvm::ArrayRef<llvm::StringRef> candidates,
-                              std::vector<std::string> &featureString);
+/// The members of `candidates` enabled for `baseCpu`, then (with `fromHost`)
+/// set as this machine has them, then edited by the user's "+f"/"-f" list
+/// (names outside `candidates` are rejected), closed under LLVM's implications.
+llvm::Expected<std::vector<std::string>>
+resolveFeatures(llvm::StringRef arch, llvm::StringRef triple, llvm::StringRef baseCpu,
+                bool fromHost, llvm::ArrayRef<std::string> edits,
+                llvm::ArrayRef<llvm::StringRef> candidates);
 
 } // namespace tern
 

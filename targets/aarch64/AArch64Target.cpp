@@ -6,7 +6,6 @@
 
 #include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
 #include "mlir/IR/PatternMatch.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
@@ -38,24 +37,15 @@ public:
   llvm::Expected<TargetDesc> resolve(llvm::StringRef cpu,
                                      llvm::ArrayRef<std::string> edits) const override {
     std::string codegenCpu, tuneCpu;
-    std::vector<std::string> featureString;
     if (cpu == "host") {
-      llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
-      for (llvm::StringRef f : kAArch64Features) {
-        auto it = host.find(f);
-        if (it != host.end())
-          featureString.push_back((it->second ? "+" : "-") + f.str());
-      }
       codegenCpu = "generic";
       tuneCpu = llvm::sys::getHostCPUName().str();
     } else {
       // Cortex-A76 (Raspberry Pi 5) is the default: ARMv8.2 with dotprod.
       codegenCpu = tuneCpu = cpu.empty() ? "cortex-a76" : cpu.str();
     }
-    if (llvm::Error e = applyFeatureEdits(arch(), edits, kAArch64Features, featureString))
-      return std::move(e);
-    auto enabled = querySubtargetFeatures(defaultTriple(), codegenCpu,
-                                          llvm::join(featureString, ","), kAArch64Features);
+    auto enabled = resolveFeatures(arch(), defaultTriple(), codegenCpu, cpu == "host", edits,
+                                   kAArch64Features);
     if (!enabled)
       return enabled.takeError();
     TargetDesc desc;

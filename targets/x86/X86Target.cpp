@@ -11,7 +11,6 @@
 #include "targets/x86/X86Target.h"
 
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/Function.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -42,25 +41,14 @@ public:
   llvm::Expected<TargetDesc> resolve(llvm::StringRef cpu,
                                      llvm::ArrayRef<std::string> edits) const override {
     std::string baseCpu, tuneCpu;
-    std::vector<std::string> featureString;
     if (cpu == "host") {
-      llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
-      for (llvm::StringRef f : kX86Features) {
-        auto it = host.find(f);
-        if (it != host.end())
-          featureString.push_back((it->second ? "+" : "-") + f.str());
-      }
       baseCpu = "x86-64";
       tuneCpu = llvm::sys::getHostCPUName().str();
-    } else if (cpu.empty()) {
-      baseCpu = tuneCpu = "x86-64-v3";
     } else {
-      baseCpu = tuneCpu = cpu.str();
+      baseCpu = tuneCpu = cpu.empty() ? "x86-64-v3" : cpu.str();
     }
-    if (llvm::Error e = applyFeatureEdits(arch(), edits, kX86Features, featureString))
-      return std::move(e);
-    auto enabled = querySubtargetFeatures(defaultTriple(), baseCpu,
-                                          llvm::join(featureString, ","), kX86Features);
+    auto enabled = resolveFeatures(arch(), defaultTriple(), baseCpu, cpu == "host", edits,
+                                   kX86Features);
     if (!enabled)
       return enabled.takeError();
     TargetDesc desc;
