@@ -5,6 +5,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -62,6 +64,9 @@ LogicalResult outline(scf::ParallelOp loop, SymbolTable &symbols) {
   auto body = func::FuncOp::create(builder, loc, (parent.getSymName() + "_parallel").str(),
                                    builder.getFunctionType(argTypes, {}));
   body.setPrivate();
+  // Internal to the library: only the entry points are its interface.
+  body->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(builder.getContext(), LLVM::Linkage::Internal));
   symbols.insert(body);
   Block *entry = body.addEntryBlock();
   builder.setInsertionPointToStart(entry);
@@ -71,7 +76,7 @@ LogicalResult outline(scf::ParallelOp loop, SymbolTable &symbols) {
   for (Value c : constants)
     builder.clone(*c.getDefiningOp(), mapping);
   Value one = arith::ConstantIndexOp::create(builder, loc, 1);
-  scf::ForOp::create(builder, loc, entry->getArgument(0), entry->getArgument(1), one, ValueRange{},
+  auto sequential = scf::ForOp::create(builder, loc, entry->getArgument(0), entry->getArgument(1), one, ValueRange{},
                      [&](OpBuilder &b, Location l, Value i, ValueRange) {
                        Value scaled = arith::MulIOp::create(b, l, i, mapping.lookup(step));
                        mapping.map(loop.getInductionVars()[0],
@@ -80,6 +85,15 @@ LogicalResult outline(scf::ParallelOp loop, SymbolTable &symbols) {
                          b.clone(op, mapping);
                        scf::YieldOp::create(b, l);
                      });
+  // A fixed-size stack buffer in the body is per-task scratch: allocate it
+  // once per call, not once per iteration (allocas are freed only on return).
+  SmallVector<memref::AllocaOp> buffers;
+  sequential.walk([&](memref::AllocaOp alloca) {
+    if (alloca.getType().hasStaticShape() && alloca->getNumOperands() == 0)
+      buffers.push_back(alloca);
+  });
+  for (memref::AllocaOp alloca : buffers)
+    alloca->moveBefore(sequential);
   func::ReturnOp::create(builder, loc);
 
   // count = max(0, ceil((upper - lower) / step)); scf.parallel steps are positive.

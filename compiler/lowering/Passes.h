@@ -27,6 +27,9 @@ class LLVMDialect;
 namespace arm_neon {
 class ArmNeonDialect;
 }
+namespace math {
+class MathDialect;
+}
 } // namespace mlir
 
 namespace tern {

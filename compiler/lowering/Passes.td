@@ -36,6 +36,8 @@ def TernOutlineParallel : Pass<"tern-outline-parallel", "mlir::ModuleOp"> {
     private function `(begin, end, captures...)` looping over its share of the
     iterations, and a `tern.parallel_dispatch` to it. The enclosing function
     must have an `!llvm.ptr` argument marked `tern.runtime_context`.
+    Fixed-size `memref.alloca`s of the body move to the function's entry:
+    each thread reuses one buffer for all its iterations.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
                            "mlir::scf::SCFDialect"];
@@ -50,6 +52,42 @@ def TernConvertToLLVM : Pass<"tern-convert-to-llvm", "mlir::ModuleOp"> {
     `tern_parallel_for`).
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def TernBindWeights : Pass<"tern-bind-weights", "mlir::ModuleOp"> {
+  let summary = "Turn placed tern.weight ops into views of the weights buffer";
+  let description = [{
+    Every `tern.weight` must carry its `offset` (and `stride` with a layer
+    operand); it becomes a view at `weights + offset + layer * stride`, where
+    `weights` is the enclosing function's argument marked `tern.weights`.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
+}
+
+def TernLowerModel : Pass<"tern-lower-model", "mlir::ModuleOp"> {
+  let summary = "Lower the model-level tern ops to loops over vectors";
+  let description = [{
+    tern.embed, tern.rms_norm, tern.quantize, tern.rope, tern.attention,
+    tern.relu2, tern.mul, tern.add and tern.lm_head become `scf.parallel`
+    loops (over rows, heads or vocabulary entries) of vector arithmetic in
+    the module target's vector width; exponentials become polynomial
+    approximations.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def TernPlanBuffers : Pass<"tern-plan-buffers", "mlir::ModuleOp"> {
+  let summary = "Place every activation buffer in the caller's scratch arena";
+  let description = [{
+    In each function with an argument marked `tern.scratch`, every
+    `memref.alloc` (all of one dynamic row count, or static) becomes a view
+    of the scratch memory at an offset of the form `a * rows + b`, 64-byte
+    aligned; its deallocations disappear. The function records the arena it
+    needs as `tern.scratch_bytes_per_row` and `tern.scratch_bytes_fixed`.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
 }
 
 #endif // TERN_COMPILER_LOWERING_PASSES_TD

@@ -1,9 +1,11 @@
 //===- MatmulKernel.cpp ---------------------------------------------------===//
 #include "compiler/pipeline/MatmulKernel.h"
-#include "compiler/lowering/mfree/MfreeMatmul.h"
 #include "compiler/packing/MfreeI2Layout.h"
+#include "compiler/pipeline/ArtifactWriter.h"
+#include "compiler/pipeline/Diagnostics.h"
 #include "compiler/pipeline/Emitter.h"
 #include "compiler/pipeline/Pipeline.h"
+#include "compiler/tuning/KernelChoice.h"
 #include "runtime/include/tern/runtime.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -45,33 +47,8 @@ KernelAttr resolveKernelAttr(MLIRContext *ctx, const MatmulKernelSpec &spec,
                              const TargetDesc &target) {
   if (spec.kernel)
     return spec.kernel;
-  int64_t lanes = lookupTargetBackend(target.arch)->vectorLanes(target);
-  switch (spec.strategy) {
-  case Strategy::mfree:
-    return defaultMfreeKernel(ctx, lanes, spec.m);
-  }
-  llvm_unreachable("unknown strategy");
+  return chooseKernel(ctx, target, spec.strategy, spec.m, spec.n, spec.k);
 }
-
-/// Collects the diagnostics emitted while it lives, for an llvm::Error.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(MLIRContext *ctx)
-      : handler(ctx, [this](Diagnostic &d) {
-          llvm::raw_string_ostream os(messages);
-          os << (messages.empty() ? "" : "\n") << d.getLocation() << ": " << d;
-          for (Diagnostic &note : d.getNotes())
-            os << "\n  note: " << note;
-          return success();
-        }) {}
-  llvm::Error error(llvm::StringRef what) const {
-    return llvm::createStringError(what.str() + (messages.empty() ? "" : ":\n" + messages));
-  }
-
-private:
-  std::string messages;
-  ScopedDiagnosticHandler handler;
-};
 
 llvm::Expected<OwningOpRef<ModuleOp>>
 buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const TargetDesc &target) {
@@ -110,21 +87,9 @@ buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const Ta
 }
 
 llvm::Error lowerToLLVMDialect(ModuleOp module) {
-  DiagnosticCollector diagnostics(module.getContext());
   PassManager pm(module.getContext());
   buildLowerToLLVMPipeline(pm);
-  if (failed(pm.run(module)))
-    return diagnostics.error("lowering to the LLVM dialect failed");
-  return llvm::Error::success();
-}
-
-static llvm::Error writeFile(const std::string &path, llvm::StringRef contents) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return llvm::createStringError("cannot write " + path + ": " + ec.message());
-  os << contents;
-  return llvm::Error::success();
+  return runPipeline(pm, module, "lowering to the LLVM dialect failed");
 }
 
 static int64_t packedBytes(const MatmulKernelSpec &spec, KernelAttr kernel) {
@@ -150,56 +115,20 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
     return module.takeError();
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return llvm::createStringError("cannot create directory " + dir + ": " + ec.message());
-  auto path = [&](llvm::StringRef name) {
-    llvm::SmallString<256> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  };
   KernelAttr kernel = resolveKernelAttr(ctx, spec, target);
   std::string text;
   if (keepIntermediates) {
     llvm::raw_string_ostream os(text);
     (*module)->print(os);
-    if (llvm::Error e = writeFile(path("kernel.tern.mlir"), text))
+    if (llvm::Error e = writeFile(joinPath(dir, "kernel.tern.mlir"), text))
       return e;
   }
   stage("lowering to LLVM");
   if (llvm::Error e = lowerToLLVMDialect(**module))
     return e;
-  llvm::LLVMContext llvmContext;
-  stage("optimizing");
-  auto llvmModule = translateAndOptimize(**module, llvmContext, target);
-  if (!llvmModule)
-    return llvmModule.takeError();
-  if (keepIntermediates) {
-    text.clear();
-    llvm::raw_string_ostream os(text);
-    (*llvmModule)->print(os, nullptr);
-    if (llvm::Error e = writeFile(path("kernel.ll"), text))
-      return e;
-    auto assembly = emitNative(**llvmModule, target, NativeFileKind::Assembly);
-    if (!assembly)
-      return assembly.takeError();
-    if (llvm::Error e = writeFile(path("kernel.s"), *assembly))
-      return e;
-  }
-  stage("generating code");
-  auto object = emitNative(**llvmModule, target, NativeFileKind::Object);
-  if (!object)
-    return object.takeError();
-  std::string objectPath = path("kernel.o");
-  if (llvm::Error e = writeFile(objectPath, *object))
-    return e;
-  stage("linking");
-  std::string libraryPath = path("kernel.so");
-  llvm::Error linked = linkSharedLibrary({objectPath}, libraryPath, target);
-  llvm::sys::fs::remove(objectPath);
-  if (linked)
-    return linked;
-  auto library = llvm::MemoryBuffer::getFile(libraryPath);
-  if (!library)
-    return llvm::createStringError("cannot read back " + libraryPath);
-  uint64_t checksum = tern_checksum64((*library)->getBufferStart(), (*library)->getBufferSize());
+  auto checksum = emitSharedLibrary(**module, target, dir, "kernel", keepIntermediates, stage);
+  if (!checksum)
+    return checksum.takeError();
 
   stage("writing manifest");
   text.clear();
@@ -211,7 +140,7 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
     json.attribute("tern_version", tern_version());
     json.attribute("entry", spec.symbol);
     json.attribute("library", "kernel.so");
-    json.attribute("library_checksum", llvm::formatv("{0:x-16}", checksum).str());
+    json.attribute("library_checksum", *checksum);
     json.attributeObject("matmul", [&] {
       json.attribute("n", spec.n);
       json.attribute("k", spec.k);
@@ -227,19 +156,10 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
         json.attribute("unroll_k", kernel.getUnrollK());
       });
     });
-    json.attributeObject("target", [&] {
-      json.attribute("arch", target.arch);
-      json.attribute("triple", target.triple);
-      json.attribute("cpu", target.cpu);
-      json.attribute("tune_cpu", target.tuneCpu);
-      json.attributeArray("features", [&] {
-        for (const std::string &f : target.features)
-          json.value(f);
-      });
-    });
+    writeTargetJson(json, target);
   });
   os << "\n";
-  return writeFile(path("manifest.json"), text);
+  return writeFile(joinPath(dir, "manifest.json"), text);
 }
 
 } // namespace tern

@@ -1,8 +1,11 @@
 //===- Pipeline.cpp -------------------------------------------------------===//
 #include "compiler/pipeline/Pipeline.h"
 #include "compiler/lowering/Passes.h"
+#include "compiler/transforms/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Pass/PassManager.h"
@@ -16,10 +19,34 @@ void buildLowerToLLVMPipeline(mlir::OpPassManager &pm) {
   pm.addPass(createTernOutlineParallel());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  // Views (memref.subview) become explicit offset arithmetic.
+  pm.addPass(mlir::memref::createExpandStridedMetadataPass());
+  pm.addPass(mlir::createLowerAffinePass());
   pm.addPass(mlir::createSCFToControlFlowPass());
   pm.addPass(mlir::createConvertVectorToLLVMPass());
   pm.addPass(createTernConvertToLLVM());
   pm.addPass(mlir::createReconcileUnrealizedCastsPass());
+}
+
+void buildPrepareModelPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createTernAssignKernels());
+  pm.addPass(createTernDecomposeBitLinear());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createTernShareQuantize());
+  pm.addPass(mlir::createCSEPass());
+}
+
+void buildLowerModelPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createTernBindWeights());
+  pm.addPass(createTernLowerModel());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+  pm.addPass(createTernPlanBuffers());
+}
+
+void buildLowerModelToLLVMPipeline(mlir::OpPassManager &pm) {
+  buildLowerModelPipeline(pm);
+  buildLowerToLLVMPipeline(pm);
 }
 
 } // namespace tern

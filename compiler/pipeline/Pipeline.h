@@ -12,6 +12,19 @@ namespace tern {
 /// LLVM dialect. Registered with tern-opt as `tern-lower-to-llvm`.
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// Model-level tern to kernel-level tern: kernels chosen, bitlinear split
+/// into quantize + matmul, quantizations shared. Registered as
+/// `tern-prepare-model`. Weights are placed after it.
+void buildPrepareModelPipeline(mlir::OpPassManager &pm);
+
+/// A prepared model with placed weights to kernel-level loops: weights bound,
+/// model ops lowered, activations planned in scratch memory.
+void buildLowerModelPipeline(mlir::OpPassManager &pm);
+
+/// buildLowerModelPipeline then tern-lower-to-llvm. Registered as
+/// `tern-lower-model-to-llvm`.
+void buildLowerModelToLLVMPipeline(mlir::OpPassManager &pm);
+
 } // namespace tern
 
 #endif // TERN_COMPILER_PIPELINE_PIPELINE_H

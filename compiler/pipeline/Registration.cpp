@@ -1,10 +1,14 @@
 //===- Registration.cpp - the one TU that includes every registration -----===//
 #include "compiler/pipeline/Registration.h"
 #include "compiler/lowering/Passes.h"
+#include "compiler/transforms/Passes.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "dialects/tern/TernDialect.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,7 +33,7 @@
 namespace tern {
 
 void registerTernDialects(mlir::DialectRegistry &registry) {
-  registry.insert<TernDialect, mlir::arith::ArithDialect, mlir::arm_neon::ArmNeonDialect,
+  registry.insert<TernDialect, mlir::affine::AffineDialect, mlir::arith::ArithDialect, mlir::arm_neon::ArmNeonDialect,
                   mlir::cf::ControlFlowDialect, mlir::func::FuncDialect,
                   mlir::index::IndexDialect, mlir::LLVM::LLVMDialect, mlir::math::MathDialect,
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect, mlir::ub::UBDialect,
@@ -41,8 +45,11 @@ void registerTernDialects(mlir::DialectRegistry &registry) {
 
 void registerTernPasses() {
   registerTernLoweringPasses();
+  registerTernTransformsPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
+  mlir::registerPass([] { return mlir::memref::createExpandStridedMetadataPass(); });
+  mlir::registerPass([] { return mlir::createLowerAffinePass(); });
   mlir::registerPass([] { return mlir::createSCFToControlFlowPass(); });
   mlir::registerPass([] { return mlir::createConvertVectorToLLVMPass(); });
   mlir::registerPass([] { return mlir::createReconcileUnrealizedCastsPass(); });
@@ -51,6 +58,16 @@ void registerTernPasses() {
       "Lower kernel-level tern (kernels chosen) to the LLVM dialect: matmul strategies, target "
       "dot products, parallel outlining, upstream conversions",
       buildLowerToLLVMPipeline);
+  mlir::PassPipelineRegistration<>(
+      "tern-prepare-model",
+      "Model-level tern to kernel-level tern: choose kernels, split bitlinear into quantize + "
+      "matmul, share quantizations",
+      buildPrepareModelPipeline);
+  mlir::PassPipelineRegistration<>(
+      "tern-lower-model-to-llvm",
+      "A prepared model with placed weights to the LLVM dialect: bind weights, lower model ops, "
+      "plan scratch buffers, then tern-lower-to-llvm",
+      buildLowerModelToLLVMPipeline);
 }
 
 } // namespace tern

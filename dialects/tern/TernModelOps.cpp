@@ -12,6 +12,12 @@ namespace tern {
 LogicalResult WeightOp::verify() {
   if (getName().empty())
     return emitOpError("weight name must not be empty");
+  if (getOffset() && *getOffset() < 0)
+    return emitOpError("offset must not be negative");
+  if (getStride() && !getLayer())
+    return emitOpError("stride needs a layer operand");
+  if (getLayer() && getOffset() && !getStride())
+    return emitOpError("a placed per-layer weight needs a stride");
   return success();
 }
 
@@ -44,7 +50,14 @@ LogicalResult BitLinearOp::verify() {
   if (failed(matchSizes(*this, "columns of 'x'", cols(getX()), "K of 'weight'", w.getCols())) ||
       failed(matchSizes(*this, "columns of 'out'", cols(getOut()), "N of 'weight'", w.getRows())))
     return failure();
-  return matchSizes(*this, "rows of 'out'", rows(getOut()), "rows of 'x'", rows(getX()));
+  if (failed(matchSizes(*this, "rows of 'out'", rows(getOut()), "rows of 'x'", rows(getX()))))
+    return failure();
+  if (std::optional<KernelAttr> kernel = getKernel();
+      kernel && !strategySupportsPacking(kernel->getStrategy(), w.getPacking().getValue()))
+    return emitOpError("strategy '") << stringifyStrategy(kernel->getStrategy())
+                                     << "' cannot read packing '"
+                                     << stringifyPacking(w.getPacking().getValue()) << "'";
+  return success();
 }
 
 LogicalResult RopeOp::verify() {

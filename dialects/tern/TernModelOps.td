@@ -19,16 +19,20 @@ def Tern_WeightOp : Tern_Op<"weight", [Pure]> {
   let summary = "A named weight of the model, stored outside the IR";
   let description = [{
     Names a tensor of the checkpoint; the artifact writer places its bytes in
-    `weights.bin` and the runtime maps them.
+    `weights.bin`, in the layout of the op that reads it, and the runtime maps
+    them. With a `layer` operand it names one of a stack of per-layer tensors
+    of one shape (`"layers.q_proj"[%l]`). Once weights are placed, `offset`
+    and `stride` (bytes from one layer's tensor to the next) say where.
 
     ```mlir
-    %w = tern.weight "model.layers.0.self_attn.q_proj" : !tern.ternary<2560x2560, #tern.packing<i2>>
-    %g = tern.weight "model.norm" : memref<2560xbf16>
+    %w = tern.weight "layers.q_proj"[%l] : !tern.ternary<2560x2560, #tern.packing<i2>>
+    %g = tern.weight "norm" : memref<2560xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, Optional<Index>:$layer,
+                       OptionalAttr<I64Attr>:$offset, OptionalAttr<I64Attr>:$stride);
   let results = (outs AnyTypeOf<[AnyStaticShapeMemRef, Tern_Ternary]>:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`[` $layer^ `]`)? attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 
@@ -83,12 +87,14 @@ def Tern_BitLinearOp : Tern_Op<"bitlinear"> {
   let summary = "BitLinear layer: int8-quantized activations times ternary weights";
   let description = [{
     `out = quantize(x) * w^T / (act_scale * weight_scale)` with `x` [M, K],
-    `w` [N, K] ternary, `out` [M, N]. No bias.
+    `w` [N, K] ternary, `out` [M, N]. No bias. `kernel`, once chosen, is the
+    kernel of the `tern.matmul` it becomes.
   }];
   let arguments = (ins Arg<Tern_Rows, "", [MemRead]>:$x,
                        Tern_Ternary:$weight,
                        F32:$weight_scale,
-                       Arg<Tern_Rows, "", [MemWrite]>:$out);
+                       Arg<Tern_Rows, "", [MemWrite]>:$out,
+                       OptionalAttr<Tern_KernelAttr>:$kernel);
   let assemblyFormat = [{
     `ins` `(` $x `,` $weight `,` $weight_scale `:` type($x) `,` qualified(type($weight)) `,` type($weight_scale) `)`
     `outs` `(` $out `:` type($out) `)` attr-dict

@@ -1,6 +1,8 @@
 //===- ternc.cpp - the Tern compiler driver -------------------------------===//
 #include "compiler/pipeline/Emitter.h"
+#include "compiler/import/Checkpoint.h"
 #include "compiler/pipeline/MatmulKernel.h"
+#include "compiler/pipeline/ModelArtifact.h"
 #include "compiler/pipeline/Registration.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -21,6 +23,24 @@ namespace {
 
 cl::SubCommand kernelCommand("kernel", "Compile one ternary matmul y = (a . w^T) / (a_scale * "
                                        "w_scale) into a kernel library the runtime loads");
+cl::SubCommand compileCommand("compile", "Compile a BitNet b1.58 checkpoint (Hugging Face "
+                                         "directory or GGUF) into a NAME.tern artifact directory");
+
+cl::OptionCategory modelCategory("Model");
+cl::opt<std::string> modelOpt("model",
+                              cl::desc("Checkpoint: a Hugging Face directory (config.json, "
+                                       "model.safetensors, tokenizer files) or a .gguf file"),
+                              cl::value_desc("path"), cl::Required, cl::sub(compileCommand),
+                              cl::cat(modelCategory));
+cl::opt<int64_t> contextOpt("context",
+                            cl::desc("Positions the KV cache holds (default: the model's "
+                                     "context length)"),
+                            cl::init(0), cl::sub(compileCommand), cl::cat(modelCategory));
+cl::opt<int64_t> maxBatchOpt("max-batch", cl::desc("Most tokens one prefill call processes"),
+                             cl::init(256), cl::sub(compileCommand), cl::cat(modelCategory));
+cl::opt<bool> kernelReportOpt("kernel-report",
+                              cl::desc("Print the matmul kernel chosen for every shape, and why"),
+                              cl::sub(compileCommand), cl::cat(modelCategory));
 
 cl::OptionCategory shapeCategory("Shape");
 cl::opt<int64_t> mOpt("m", cl::desc("Activation rows (tokens) the kernel is tuned for: 1 for "
@@ -54,17 +74,17 @@ cl::opt<std::string> targetOpt("target",
                                cl::desc("host (this machine's CPU and features, read now), "
                                         "x86_64 (default CPU x86-64-v3) or aarch64 (default "
                                         "CPU cortex-a76)"),
-                               cl::init("host"), cl::sub(kernelCommand), cl::cat(targetCategory));
+                               cl::init("host"), cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
 cl::opt<std::string> cpuOpt("cpu", cl::desc("LLVM CPU name for x86_64/aarch64, e.g. znver4"),
-                            cl::sub(kernelCommand), cl::cat(targetCategory));
+                            cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
 cl::opt<std::string> featuresOpt("features",
                                  cl::desc("Comma-separated feature edits, e.g. -avx512f,+avxvnni"),
-                                 cl::sub(kernelCommand), cl::cat(targetCategory));
+                                 cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
 
 cl::OptionCategory outputCategory("Output");
 cl::opt<std::string> outputOpt("o", cl::desc("Output directory (for --emit=artifact) or file "
                                              "('-' for stdout)"),
-                               cl::value_desc("path"), cl::sub(kernelCommand),
+                               cl::value_desc("path"), cl::sub(kernelCommand), cl::sub(compileCommand),
                                cl::cat(outputCategory));
 enum class Emit { Artifact, Tern, LLVMDialect, LLVMIR, Assembly };
 cl::opt<Emit> emitOpt(
@@ -77,10 +97,10 @@ cl::opt<Emit> emitOpt(
                clEnumValN(Emit::Assembly, "asm", "target assembly")),
     cl::sub(kernelCommand), cl::cat(outputCategory));
 cl::opt<bool> keepIrOpt("keep-ir",
-                        cl::desc("With --emit=artifact, also write kernel.tern.mlir, kernel.ll "
-                                 "and kernel.s"),
-                        cl::sub(kernelCommand), cl::cat(outputCategory));
-cl::opt<bool> quietOpt("quiet", cl::desc("No progress messages"), cl::sub(kernelCommand),
+                        cl::desc("Also write the IR of every stage (.tern.mlir, .ll, .s) next to "
+                                 "the library"),
+                        cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(outputCategory));
+cl::opt<bool> quietOpt("quiet", cl::desc("No progress messages"), cl::sub(kernelCommand), cl::sub(compileCommand),
                        cl::cat(outputCategory));
 
 int fail(const llvm::Twine &message) {
@@ -101,6 +121,71 @@ llvm::Error writeOutput(llvm::StringRef path, llvm::function_ref<void(llvm::raw_
     return llvm::createStringError("cannot write " + path.str() + ": " + ec.message());
   fn(os);
   return llvm::Error::success();
+}
+
+/// "[  1.23s] stage" lines, and a percentage for long stages.
+class ProgressPrinter {
+public:
+  void operator()(llvm::StringRef stage, double fraction = -1.0) {
+    if (quietOpt)
+      return;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (fraction < 0) {
+      llvm::errs() << llvm::formatv("ternc: [{0,6:f2}s] {1}\n", seconds, stage);
+      return;
+    }
+    int percent = static_cast<int>(fraction * 100);
+    if (percent == lastPercent_)
+      return;
+    lastPercent_ = percent;
+    llvm::errs() << llvm::formatv("\rternc: [{0,6:f2}s] {1} {2,3}%", seconds, stage, percent);
+    if (percent == 100)
+      llvm::errs() << "\n";
+  }
+
+private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  int lastPercent_ = -1;
+};
+
+int runCompile(mlir::MLIRContext &ctx) {
+  if (outputOpt.empty() || outputOpt == "-")
+    return fail("ternc compile needs an output directory: -o NAME.tern");
+  auto target = resolveTarget(targetOpt, cpuOpt, featuresOpt);
+  if (!target)
+    return fail(target.takeError());
+  ProgressPrinter progress;
+  progress("reading " + modelOpt);
+  auto checkpoint = openCheckpoint(modelOpt);
+  if (!checkpoint)
+    return fail(checkpoint.takeError());
+  const ModelConfig &c = (*checkpoint)->config();
+  if (!quietOpt)
+    llvm::errs() << llvm::formatv("ternc: {0}: {1} layers, hidden {2}, intermediate {3}, {4} "
+                                  "heads ({5} KV), vocabulary {6}\n",
+                                  (*checkpoint)->formatName(), c.layers, c.hidden, c.intermediate,
+                                  c.heads, c.kvHeads, c.vocab);
+  ModelCompileOptions options;
+  options.outputDir = outputOpt;
+  options.context = contextOpt;
+  options.maxBatch = maxBatchOpt;
+  options.keepIntermediates = keepIrOpt;
+  options.progress = [&](llvm::StringRef stage, double fraction) { progress(stage, fraction); };
+  auto result = compileModel(&ctx, **checkpoint, *target, options);
+  if (!result)
+    return fail(result.takeError());
+  if (kernelReportOpt) {
+    llvm::outs() << "Kernels for " << target->describe() << " (no tuning data: each strategy's "
+                 << "documented default for the target's vector width):\n";
+    for (const KernelUse &k : result->kernels)
+      llvm::outs() << llvm::formatv("  {0,-20} m={1,-7} {2,5}x{3,-5} {4}\n", k.function,
+                                    k.m ? std::to_string(k.m) : std::string("batch"), k.n, k.k,
+                                    k.kernel);
+  }
+  if (!quietOpt)
+    llvm::errs() << llvm::formatv("ternc: wrote {0} ({1:f1} MB of weights, {2})\n", outputOpt,
+                                  result->weightsBytes / 1e6, target->describe());
+  return 0;
 }
 
 int runKernel(mlir::MLIRContext &ctx) {
@@ -139,14 +224,8 @@ int runKernel(mlir::MLIRContext &ctx) {
   if (emitOpt == Emit::Artifact) {
     if (outputOpt.empty() || outputOpt == "-")
       return fail("--emit=artifact needs an output directory: -o DIR");
-    auto start = std::chrono::steady_clock::now();
-    auto progress = [&](llvm::StringRef stage) {
-      if (quietOpt)
-        return;
-      double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      llvm::errs() << llvm::formatv("ternc: [{0,6:f2}s] {1}\n", seconds, stage);
-    };
+    ProgressPrinter printer;
+    auto progress = [&](llvm::StringRef stage) { printer(stage); };
     if (llvm::Error e = writeMatmulKernelArtifact(&ctx, spec, *target, outputOpt, keepIrOpt,
                                                   progress))
       return fail(std::move(e));
@@ -192,10 +271,13 @@ int runKernel(mlir::MLIRContext &ctx) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions({&shapeCategory, &kernelCategory, &targetCategory, &outputCategory});
+  cl::HideUnrelatedOptions(
+      {&shapeCategory, &kernelCategory, &modelCategory, &targetCategory, &outputCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
       "ternc: the Tern compiler\n\n"
+      "  ternc compile --model CHECKPOINT [--target host] -o NAME.tern\n"
+      "      compiles a BitNet b1.58 model (Hugging Face directory or GGUF) for tern-run\n"
       "  ternc kernel --n N --k K [--m M] [--packing i2] [--strategy mfree] [--target host] -o DIR\n"
       "      compiles one ternary matmul into DIR/kernel.so + DIR/manifest.json\n\n"
       "Run `ternc kernel --help` for every flag of a subcommand.\n");
@@ -204,5 +286,7 @@ int main(int argc, char **argv) {
   mlir::MLIRContext ctx(registry);
   if (kernelCommand)
     return runKernel(ctx);
+  if (compileCommand)
+    return runCompile(ctx);
   return fail("no subcommand given; run `ternc --help`");
 }

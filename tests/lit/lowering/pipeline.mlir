@@ -4,7 +4,7 @@
 // CHECK-LABEL: llvm.func @tern_matmul(
 // CHECK-SAME:    %{{.*}}: !llvm.ptr {tern.runtime_context}, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: f32, %{{.*}}: !llvm.ptr, %{{.*}}: i64)
 // CHECK:         llvm.call @tern_parallel_for
-// CHECK:       llvm.func @tern_matmul_parallel(
+// CHECK:       llvm.func internal @tern_matmul_parallel(
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
 // CHECK:       llvm.func internal @tern_matmul_parallel_trampoline(
 // CHECK-NOT:   tern.

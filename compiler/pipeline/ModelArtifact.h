@@ -1,0 +1,54 @@
+//===- ModelArtifact.h - `ternc compile`: a checkpoint to NAME.tern/ -*- C++ -*-===//
+//
+// The artifact directory the runtime loads:
+//   manifest.json   model configuration, target and required CPU features,
+//                   entry points, weight table, scratch and KV cache sizes,
+//                   special tokens, chat template, checksums, format version
+//   model.so        the compiled model (tern_model_prefill/_decode)
+//   weights.bin     every weight in the layout its kernel reads, 64-byte
+//                   aligned, mapped by the runtime
+//   tokenizer.json  the tokenizer
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_COMPILER_PIPELINE_MODELARTIFACT_H
+#define TERN_COMPILER_PIPELINE_MODELARTIFACT_H
+
+#include "compiler/import/Checkpoint.h"
+#include "targets/Target.h"
+
+#include "mlir/IR/MLIRContext.h"
+
+#include <functional>
+
+namespace tern {
+
+struct ModelCompileOptions {
+  std::string outputDir;
+  int64_t context = 0;     // KV cache positions; 0: the model's context length
+  int64_t maxBatch = 256;  // tokens per prefill call
+  bool keepIntermediates = false;
+  /// Hears each stage ("lowering", ...) and, while weights are written,
+  /// progress as a fraction in [0, 1].
+  std::function<void(llvm::StringRef stage, double fraction)> progress;
+};
+
+/// A matmul kernel the compiled model uses.
+struct KernelUse {
+  std::string function; // tern_model_prefill or tern_model_decode
+  int64_t m, n, k;      // m = 0: the prefill batch, any number of rows
+  std::string kernel;   // the #tern.kernel attribute
+};
+
+struct ModelCompileResult {
+  std::vector<KernelUse> kernels;
+  uint64_t weightsBytes = 0;
+};
+
+llvm::Expected<ModelCompileResult> compileModel(mlir::MLIRContext *ctx,
+                                                const Checkpoint &checkpoint,
+                                                const TargetDesc &target,
+                                                const ModelCompileOptions &options);
+
+} // namespace tern
+
+#endif // TERN_COMPILER_PIPELINE_MODELARTIFACT_H

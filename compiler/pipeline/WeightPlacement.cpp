@@ -1,0 +1,108 @@
+//===- WeightPlacement.cpp ------------------------------------------------===//
+#include "compiler/pipeline/WeightPlacement.h"
+#include "compiler/packing/MfreeI2Layout.h"
+
+#include "dialects/tern/TernDialect.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace tern {
+
+static constexpr int64_t kAlignment = 64;
+
+const char *layoutName(WeightEntry::Layout layout) {
+  switch (layout) {
+  case WeightEntry::Layout::MfreeI2: return "mfree_i2";
+  case WeightEntry::Layout::F32: return "f32";
+  case WeightEntry::Layout::BF16: return "bf16";
+  case WeightEntry::Layout::F16: return "f16";
+  }
+  return "?";
+}
+
+/// The layout `op`'s value must have for its readers.
+static llvm::Expected<WeightEntry> layoutOf(WeightOp op) {
+  WeightEntry e;
+  e.name = op.getName().str();
+  if (auto ternary = dyn_cast<TernaryType>(op.getType())) {
+    e.layout = WeightEntry::Layout::MfreeI2;
+    e.rows = ternary.getRows();
+    e.cols = ternary.getCols();
+    KernelAttr kernel;
+    for (Operation *user : op->getUsers()) {
+      auto matmul = dyn_cast<MatmulOp>(user);
+      if (!matmul)
+        return llvm::createStringError("weight " + e.name + " is read by " +
+                                       user->getName().getStringRef().str() +
+                                       ", which has no weight layout (decompose bitlinear first)");
+      KernelAttr k = matmul.getKernel();
+      if (kernel && (k.getLanes() != kernel.getLanes() || k.getTileN() != kernel.getTileN()))
+        return llvm::createStringError("weight " + e.name +
+                                       " is read by kernels with different layouts");
+      kernel = k;
+    }
+    if (!kernel)
+      return llvm::createStringError("weight " + e.name + " is never read");
+    e.lanes = kernel.getLanes();
+    e.tileN = kernel.getTileN();
+    e.bytes = packing::MfreeI2Layout{e.rows, e.cols, e.lanes, e.tileN}.totalBytes();
+    return e;
+  }
+  auto memref = cast<MemRefType>(op.getType());
+  Type element = memref.getElementType();
+  e.layout = element.isF32()    ? WeightEntry::Layout::F32
+             : element.isBF16() ? WeightEntry::Layout::BF16
+             : element.isF16()  ? WeightEntry::Layout::F16
+                                : WeightEntry::Layout::F32;
+  if (!element.isF32() && !element.isBF16() && !element.isF16())
+    return llvm::createStringError("weight " + e.name + " has an element type Tern cannot store");
+  e.rows = memref.getDimSize(0);
+  e.cols = memref.getRank() > 1 ? memref.getDimSize(1) : 0;
+  e.bytes = memref.getNumElements() * (element.isF32() ? 4 : 2);
+  return e;
+}
+
+llvm::Expected<std::vector<WeightEntry>> placeWeights(ModuleOp module, int64_t layers) {
+  std::map<std::string, WeightEntry> entries;
+  std::map<std::string, SmallVector<WeightOp>> ops;
+  llvm::Error error = llvm::Error::success();
+  module.walk([&](WeightOp op) {
+    if (error)
+      return;
+    auto entry = layoutOf(op);
+    if (!entry) {
+      error = entry.takeError();
+      return;
+    }
+    entry->layers = op.getLayer() ? layers : 0;
+    auto [it, inserted] = entries.emplace(entry->name, *entry);
+    if (!inserted && (it->second.layout != entry->layout || it->second.bytes != entry->bytes ||
+                      it->second.layers != entry->layers))
+      error = llvm::createStringError("weight " + entry->name +
+                                      " is read in two different layouts");
+    ops[entry->name].push_back(op);
+  });
+  if (error)
+    return std::move(error);
+  std::vector<WeightEntry> placed;
+  int64_t offset = 0;
+  Builder b(module.getContext());
+  for (auto &[name, e] : entries) {
+    e.offset = offset;
+    e.stride = e.layers ? static_cast<int64_t>(llvm::alignTo(e.bytes, kAlignment)) : 0;
+    offset += llvm::alignTo(e.layers ? e.stride * e.layers : e.bytes, kAlignment);
+    for (WeightOp op : ops[name]) {
+      op.setOffsetAttr(b.getI64IntegerAttr(e.offset));
+      if (e.layers)
+        op.setStrideAttr(b.getI64IntegerAttr(e.stride));
+    }
+    placed.push_back(e);
+  }
+  return placed;
+}
+
+} // namespace tern
