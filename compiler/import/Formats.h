@@ -9,6 +9,14 @@
 namespace tern {
 
 llvm::Expected<std::unique_ptr<Checkpoint>> openHuggingFaceCheckpoint(const std::string &dir);
+
+/// A Hugging Face config.json of a BitNet b1.58 model, checked.
+struct HuggingFaceConfig {
+  ModelConfig config;
+  bool packed = false; // quantization_config present: packed uint8 weights
+};
+llvm::Expected<HuggingFaceConfig> parseHuggingFaceConfig(llvm::StringRef text,
+                                                          const std::string &path);
 llvm::Expected<std::unique_ptr<Checkpoint>> openGgufCheckpoint(const std::string &path);
 
 inline float bf16ToFloat(uint16_t bits) {

@@ -226,7 +226,11 @@ llvm::Expected<std::unique_ptr<GgufFile>> GgufFile::parse(std::unique_ptr<llvm::
     view.file = name;
     view.name = info.name;
     view.shape = info.shape;
-    uint64_t elements = static_cast<uint64_t>(view.elements());
+    uint64_t elements = 1;
+    for (int64_t d : info.shape)
+      if (__builtin_mul_overflow(elements, static_cast<uint64_t>(d), &elements) ||
+          elements > (1ull << 48))
+        return llvm::createStringError(name + ": tensor " + info.name + " has an implausible size");
     switch (info.type) {
     case GgmlF32: view.dtype = DType::F32; view.bytes = elements * 4; break;
     case GgmlF16: view.dtype = DType::F16; view.bytes = elements * 2; break;

@@ -46,6 +46,55 @@ TernaryTensor quantizeAbsmean(const std::vector<float> &w, int64_t rows, int64_t
   return t;
 }
 
+llvm::Expected<HuggingFaceConfig> parseHuggingFaceConfig(llvm::StringRef text,
+                                                          const std::string &path) {
+  auto fail = [&](const llvm::Twine &what) {
+    return llvm::createStringError(path + ": " + what.str());
+  };
+  auto json = llvm::json::parse(text);
+  if (!json)
+    return fail("not valid JSON: " + llvm::toString(json.takeError()));
+  const llvm::json::Object *c = json->getAsObject();
+  if (!c)
+    return fail("not a JSON object");
+  const llvm::json::Array *architectures = c->getArray("architectures");
+  bool bitnet = architectures && llvm::any_of(*architectures, [](const llvm::json::Value &a) {
+                  auto s = a.getAsString();
+                  return s && (*s == "BitNetForCausalLM" || *s == "BitnetForCausalLM");
+                });
+  if (!bitnet)
+    return fail("architecture is not BitNetForCausalLM; Tern compiles BitNet b1.58 models");
+  if (auto act = c->getString("hidden_act"); act && *act != "relu2")
+    return fail("hidden_act '" + *act + "' is not supported (BitNet b1.58 uses relu2)");
+  if (auto tied = c->getBoolean("tie_word_embeddings"); tied && !*tied)
+    return fail("untied output heads (tie_word_embeddings: false) are not supported");
+  HuggingFaceConfig result;
+  ModelConfig &config = result.config;
+  for (auto [key, field] : {std::pair{"hidden_size", &config.hidden},
+                            {"intermediate_size", &config.intermediate},
+                            {"num_hidden_layers", &config.layers},
+                            {"num_attention_heads", &config.heads},
+                            {"vocab_size", &config.vocab},
+                            {"max_position_embeddings", &config.context}}) {
+    std::optional<int64_t> v = c->getInteger(key);
+    if (!v)
+      return fail(llvm::Twine("missing integer '") + key + "'");
+    *field = *v;
+  }
+  config.kvHeads = c->getInteger("num_key_value_heads").value_or(config.heads);
+  config.rmsNormEps = static_cast<float>(c->getNumber("rms_norm_eps").value_or(1e-5));
+  config.ropeTheta = c->getNumber("rope_theta").value_or(10000.0);
+  config.bosId = c->getInteger("bos_token_id").value_or(-1);
+  config.eosId = c->getInteger("eos_token_id").value_or(-1);
+  if (llvm::Error e = validateConfig(config, path))
+    return std::move(e);
+  const llvm::json::Object *quant = c->getObject("quantization_config");
+  result.packed = quant != nullptr;
+  if (quant && quant->getString("quant_method") != std::optional<llvm::StringRef>("bitnet"))
+    return fail("quantization_config.quant_method must be 'bitnet'");
+  return result;
+}
+
 namespace {
 
 std::string join(const std::string &dir, const std::string &name) {
@@ -207,52 +256,14 @@ public:
 private:
   llvm::Error readConfig() {
     std::string path = join(dir_, "config.json");
-    auto json = readJson(path);
-    if (!json)
-      return json.takeError();
-    const llvm::json::Object *c = json->getAsObject();
-    if (!c)
-      return llvm::createStringError(path + ": not a JSON object");
-    auto fail = [&](const llvm::Twine &what) {
-      return llvm::createStringError(path + ": " + what.str());
-    };
-    const llvm::json::Array *architectures = c->getArray("architectures");
-    bool bitnet = architectures && llvm::any_of(*architectures, [](const llvm::json::Value &a) {
-                    auto s = a.getAsString();
-                    return s && (*s == "BitNetForCausalLM" || *s == "BitnetForCausalLM");
-                  });
-    if (!bitnet)
-      return fail("architecture is not BitNetForCausalLM; Tern compiles BitNet b1.58 models");
-    if (auto act = c->getString("hidden_act"); act && *act != "relu2")
-      return fail("hidden_act '" + *act + "' is not supported (BitNet b1.58 uses relu2)");
-    if (auto tied = c->getBoolean("tie_word_embeddings"); tied && !*tied)
-      return fail("untied output heads (tie_word_embeddings: false) are not supported");
-    auto integer = [&](const char *key, int64_t &out) -> llvm::Error {
-      std::optional<int64_t> v = c->getInteger(key);
-      if (!v)
-        return fail(llvm::Twine("missing integer '") + key + "'");
-      out = *v;
-      return llvm::Error::success();
-    };
-    for (auto [key, field] : {std::pair{"hidden_size", &config_.hidden},
-                              {"intermediate_size", &config_.intermediate},
-                              {"num_hidden_layers", &config_.layers},
-                              {"num_attention_heads", &config_.heads},
-                              {"vocab_size", &config_.vocab},
-                              {"max_position_embeddings", &config_.context}})
-      if (llvm::Error e = integer(key, *field))
-        return e;
-    config_.kvHeads = c->getInteger("num_key_value_heads").value_or(config_.heads);
-    config_.rmsNormEps = static_cast<float>(c->getNumber("rms_norm_eps").value_or(1e-5));
-    config_.ropeTheta = c->getNumber("rope_theta").value_or(10000.0);
-    config_.bosId = c->getInteger("bos_token_id").value_or(-1);
-    config_.eosId = c->getInteger("eos_token_id").value_or(-1);
-    if (llvm::Error e = validateConfig(config_, path))
-      return e;
-    const llvm::json::Object *quant = c->getObject("quantization_config");
-    packed_ = quant != nullptr;
-    if (quant && quant->getString("quant_method") != std::optional<llvm::StringRef>("bitnet"))
-      return fail("quantization_config.quant_method must be 'bitnet'");
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buffer)
+      return llvm::createStringError("cannot read " + path + ": " + buffer.getError().message());
+    auto parsed = parseHuggingFaceConfig((*buffer)->getBuffer(), path);
+    if (!parsed)
+      return parsed.takeError();
+    config_ = parsed->config;
+    packed_ = parsed->packed;
 
     std::string tokenizerConfig = join(dir_, "tokenizer_config.json");
     if (llvm::sys::fs::exists(tokenizerConfig)) {

@@ -293,6 +293,17 @@ TEST_F(ImportTest, GgufUnknownTensorType) {
   EXPECT_CONTAINS(openError(gguf), "tensor output_norm.weight has ggml type 2; Tern reads F32, F16, BF16 and I2_S");
 }
 
+TEST_F(ImportTest, GgufDimensionsWhoseProductOverflows) {
+  // Found by fuzz-gguf: two dimensions of 2^40 each.
+  std::string bytes = readAll(gguf);
+  size_t at = bytes.find("token_embd.weight") + std::strlen("token_embd.weight") + 4;
+  uint64_t huge = 1ull << 40;
+  std::memcpy(&bytes[at], &huge, 8);
+  std::memcpy(&bytes[at + 8], &huge, 8);
+  writeAll(gguf, bytes);
+  EXPECT_CONTAINS(openError(gguf), gguf + ": tensor token_embd.weight has an implausible size");
+}
+
 TEST_F(ImportTest, NoSuchCheckpoint) {
   EXPECT_EQ(openError(dir + "/nothing-here"), "checkpoint " + dir + "/nothing-here does not exist");
 }
