@@ -17,6 +17,22 @@ func.func @weight_not_static(%n: index) {
 
 // -----
 
+func.func @weight_stride_without_layer() {
+  // expected-error @+1 {{stride needs a layer operand}}
+  %w = tern.weight "w" {offset = 0 : i64, stride = 64 : i64} : memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_placed_layer_without_stride(%l: index) {
+  // expected-error @+1 {{a placed per-layer weight needs a stride}}
+  %w = tern.weight "layers.w"[%l] {offset = 0 : i64} : memref<4xf32>
+  return
+}
+
+// -----
+
 func.func @embed_width(%t: memref<100x64xbf16>, %tok: memref<?xi32>, %out: memref<?x32xf32>) {
   // expected-error @+1 {{columns of 'out' (32) does not match columns of 'table' (64)}}
   tern.embed ins(%t, %tok : memref<100x64xbf16>, memref<?xi32>) outs(%out : memref<?x32xf32>)

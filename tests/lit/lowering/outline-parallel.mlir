@@ -29,6 +29,25 @@ func.func @scale(%rt: !llvm.ptr {tern.runtime_context}, %x: memref<?xf32>, %s: f
 
 // -----
 
+// A fixed-size buffer of the body is allocated once per call of the outlined
+// function, before its loop: allocas are only freed on return.
+// CHECK-LABEL: func.func private @scratch_parallel(
+// CHECK:         %[[BUF:.*]] = memref.alloca() : memref<64xf32>
+// CHECK:         scf.for
+// CHECK:           memref.store %{{.*}}, %[[BUF]]
+func.func @scratch(%rt: !llvm.ptr {tern.runtime_context}, %n: index, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %buf = memref.alloca() : memref<64xf32>
+    memref.store %v, %buf[%c0] : memref<64xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
 func.func @no_runtime(%x: memref<?xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -1,0 +1,109 @@
+// tern-lower-model: each model-level op becomes loops over vectors of the
+// target's width (8 f32 lanes here), rows or tasks in scf.parallel.
+// RUN: tern-opt %s --tern-lower-model --canonicalize | FileCheck %s
+
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
+                   features = <["+avx2"]>>} {
+
+// Rope's table of theta^(-2j/d), one per head size and theta, at the top.
+// CHECK:       memref.global "private" constant @tern_rope_inv_freq_8_10000 : memref<4xf64> = dense<[1.000000e+00, 1.000000e-01, 1.000000e-02, 1.000000e-03]>
+
+// The inverse root in f64 (4 lanes), rounded once; 20 columns leave a
+// remainder loop of single elements.
+// CHECK-LABEL: func.func @rms_norm(
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} step %c4 iter_args({{.*}}) -> (vector<4xf64>)
+// CHECK:             arith.extf {{.*}} : vector<4xf32> to vector<4xf64>
+// CHECK:           vector.reduction <add>, {{.*}} : vector<4xf64> into f64
+// CHECK:           math.sqrt {{.*}} : f64
+// CHECK:           arith.truncf {{.*}} : f64 to f32
+// CHECK:           scf.for {{.*}} step %c8
+// CHECK:             arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:           scf.for {{.*}} step %c1
+// CHECK:             vector.store {{.*}} : memref<?x20xf32>, vector<1xf32>
+func.func @rms_norm(%x: memref<?x20xf32>, %g: memref<20xbf16>, %y: memref<?x20xf32>) {
+  tern.rms_norm ins(%x, %g : memref<?x20xf32>, memref<20xbf16>) outs(%y : memref<?x20xf32>) {epsilon = 1.0e-5 : f32}
+  return
+}
+
+// CHECK-LABEL: func.func @quantize(
+// CHECK:         scf.parallel
+// CHECK:           math.absf
+// CHECK:           vector.reduction <maximumf>
+// CHECK:           %[[FLOOR:.*]] = arith.maximumf %{{.*}}, %{{.*}} : f32
+// CHECK:           %[[SCALE:.*]] = arith.divf %{{.*}}, %[[FLOOR]] : f32
+// CHECK:           memref.store %[[SCALE]]
+// CHECK:           math.roundeven {{.*}} : vector<8xf32>
+// CHECK:           arith.fptosi {{.*}} : vector<8xf32> to vector<8xi8>
+func.func @quantize(%x: memref<?x32xf32>, %q: memref<?x32xi8>, %s: memref<?xf32>) {
+  tern.quantize ins(%x : memref<?x32xf32>) outs(%q, %s : memref<?x32xi8>, memref<?xf32>)
+  return
+}
+
+// Angles and rotations in f64 from a table of theta^(-2j/d).
+// CHECK-LABEL: func.func @rope(
+// CHECK:         memref.get_global @tern_rope_inv_freq_8_10000
+// CHECK:         scf.parallel
+// CHECK:           math.cos {{.*}} : f64
+// CHECK:           math.sin {{.*}} : f64
+// CHECK:           arith.truncf {{.*}} : f64 to f32
+func.func @rope(%x: memref<?x16xf32>, %p: index) {
+  tern.rope ins(%x, %p : memref<?x16xf32>) outs(%x : memref<?x16xf32>) {head_dim = 8 : i64, theta = 10000.0 : f32}
+  return
+}
+
+// Append to the caches, then one task per (row, head): f64 scores in a
+// per-task buffer, max, polynomial exp, weighted sum of values.
+// CHECK-LABEL: func.func @attention(
+// CHECK:         scf.for
+// CHECK:           vector.store {{.*}} : memref<32x8xf32>, vector<8xf32>
+// CHECK:         scf.parallel
+// CHECK:           %[[SCORES:.*]] = memref.alloca() : memref<32xf64>
+// CHECK:           vector.reduction <add>, {{.*}} : vector<4xf64> into f64
+// CHECK:           memref.store {{.*}}, %[[SCORES]]
+// CHECK:           vector.reduction <maximumf>
+// CHECK:           math.roundeven {{.*}} : vector<4xf64>
+// CHECK:           arith.shli
+// CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>)
+// CHECK:           arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
+func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8xf32>, %vc: memref<32x8xf32>, %p: index, %out: memref<?x8xf32>) {
+  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x8xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<32x8xf32>, memref<32x8xf32>)
+                 outs(%out : memref<?x8xf32>) {num_heads = 2 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64}
+  return
+}
+
+// CHECK-LABEL: func.func @embed(
+// CHECK:         scf.parallel
+// CHECK:           %[[T:.*]] = memref.load %{{.*}} : memref<?xi32>
+// CHECK:           %[[I:.*]] = arith.index_cast %[[T]] : i32 to index
+// CHECK:           vector.load %{{.*}}[%[[I]], %{{.*}}] : memref<100x16xbf16>, vector<8xbf16>
+func.func @embed(%t: memref<100x16xbf16>, %tok: memref<?xi32>, %out: memref<?x16xf32>) {
+  tern.embed ins(%t, %tok : memref<100x16xbf16>, memref<?xi32>) outs(%out : memref<?x16xf32>)
+  return
+}
+
+// Blocks of 16 vocabulary entries per task: ceil(100 / 16) = 7 tasks.
+// CHECK-LABEL: func.func @lm_head(
+// CHECK:         scf.parallel ({{.*}}) = (%c0) to (%c7) step (%c1)
+// CHECK:           arith.minui
+// CHECK:           vector.reduction <add>
+func.func @lm_head(%x: memref<?x16xf32>, %t: memref<100x16xbf16>, %l: memref<?x100xf32>) {
+  tern.lm_head ins(%x, %t : memref<?x16xf32>, memref<100x16xbf16>) outs(%l : memref<?x100xf32>)
+  return
+}
+
+// CHECK-LABEL: func.func @elementwise(
+// CHECK:         arith.maximumf
+// CHECK:         arith.mulf
+// CHECK:         scf.parallel
+// CHECK:           arith.mulf
+// CHECK:         scf.parallel
+// CHECK:           arith.addf
+// CHECK-NOT:     tern.
+func.func @elementwise(%a: memref<?x16xf32>, %b: memref<?x16xf32>) {
+  tern.relu2 ins(%a : memref<?x16xf32>) outs(%a : memref<?x16xf32>)
+  tern.mul ins(%a, %b : memref<?x16xf32>, memref<?x16xf32>) outs(%a : memref<?x16xf32>)
+  tern.add ins(%a, %b : memref<?x16xf32>, memref<?x16xf32>) outs(%a : memref<?x16xf32>)
+  return
+}
+}
