@@ -1,9 +1,10 @@
 //===- Attention.cpp - causal grouped-query attention over the KV cache ---===//
 //
-// The new keys and values are appended to the caches, then every (row, query
-// head) pair is an independent task: scores against the cached keys of its
-// KV head up to its own position, a max-subtracted softmax, and the weighted
-// sum of cached values with one vector accumulator per slice of the head.
+// The new keys and values are appended to the caches, then every (row, KV
+// head) pair is an independent task for the query heads that share that KV
+// head (grouped-query attention): each cached key is read once for all of
+// them, then per query head a max-subtracted softmax and the weighted sum of
+// cached values with one vector accumulator per slice of the head.
 //
 // All of it is computed in f64 and rounded to f32 once at the end, so the
 // result is the correctly rounded one: the output is quantized to int8 right
@@ -28,6 +29,10 @@ using namespace mlir;
 
 namespace tern {
 namespace {
+
+Value zeroVector(PatternRewriter &rewriter, Location loc, VectorType type) {
+  return arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(type));
+}
 
 struct AttentionLowering final : ModelOpLowering<AttentionOp> {
   using ModelOpLowering::ModelOpLowering;
@@ -68,70 +73,91 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     };
     Value root = f64Constant(std::sqrt(static_cast<double>(d)));
 
-    loops.parallel(arith::MulIOp::create(rewriter, loc, rows, loops.index(heads)), [&](Value task) {
-      Value i = arith::DivUIOp::create(rewriter, loc, task, loops.index(heads));
-      Value h = arith::RemUIOp::create(rewriter, loc, task, loops.index(heads));
-      Value kvHead = arith::DivUIOp::create(rewriter, loc, h, loops.index(group));
-      Value qColumn = arith::MulIOp::create(rewriter, loc, h, loops.index(d));
+    int64_t slices = d / slice;
+    loops.parallel(arith::MulIOp::create(rewriter, loc, rows, loops.index(kvHeads)), [&](Value task) {
+      Value i = arith::DivUIOp::create(rewriter, loc, task, loops.index(kvHeads));
+      Value kvHead = arith::RemUIOp::create(rewriter, loc, task, loops.index(kvHeads));
       Value kColumn = arith::MulIOp::create(rewriter, loc, kvHead, loops.index(d));
+      Value firstHead = arith::MulIOp::create(rewriter, loc, kvHead, loops.index(group));
       Value length = arith::AddIOp::create(
           rewriter, loc, arith::AddIOp::create(rewriter, loc, position, i), loops.index(1));
-      // Static, so tern-outline-parallel gives each thread one buffer.
-      Value scores = memref::AllocaOp::create(rewriter, loc, MemRefType::get({context}, f64));
-
-      loops.loop(loops.index(0), length, [&](Value j) {
-        Value dot = loops.reduce(
-            loops.index(0), loops.index(d), vector::CombiningKind::ADD, 0.0, f64,
-            [&](Value c, VectorType type) -> Value {
-              Value q = loops.loadAs(op.getQ(), {i, arith::AddIOp::create(rewriter, loc, qColumn, c)}, type);
-              Value k = loops.loadAs(op.getKCache(),
-                                     {j, arith::AddIOp::create(rewriter, loc, kColumn, c)}, type);
-              return arith::MulFOp::create(rewriter, loc, q, k);
-            });
-        memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, dot, root),
-                                scores, ValueRange{j});
-      });
-      auto load = [&](Value j, VectorType type) -> Value {
-        return vector::LoadOp::create(rewriter, loc, type, scores, ValueRange{j});
-      };
-      Value maximum = loops.reduce(loops.index(0), length, vector::CombiningKind::MAXIMUMF,
-                                   -std::numeric_limits<double>::infinity(), f64, load);
-      Value total = loops.reduce(
-          loops.index(0), length, vector::CombiningKind::ADD, 0.0, f64,
-          [&](Value j, VectorType type) -> Value {
-            Value e = loops.expF64(
-                arith::SubFOp::create(rewriter, loc, load(j, type), loops.splat(maximum, type)));
-            vector::StoreOp::create(rewriter, loc, e, scores, ValueRange{j});
-            return e;
-          });
-
-      int64_t slices = d / slice;
-      Value zero = arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(sliceType, rewriter.getF64FloatAttr(0).getValue()));
-      auto weighted = scf::ForOp::create(rewriter, loc, loops.index(0), length, loops.index(1),
-                                         SmallVector<Value>(slices, zero));
-      {
-        OpBuilder::InsertionGuard guard(rewriter);
-        rewriter.setInsertionPointToStart(weighted.getBody());
-        Value j = weighted.getInductionVar();
-        Value p = arith::DivFOp::create(
-            rewriter, loc, memref::LoadOp::create(rewriter, loc, scores, ValueRange{j}), total);
-        Value ps = loops.splat(p, sliceType);
-        SmallVector<Value> next;
+      // Per task, static so tern-outline-parallel gives each thread one: the
+      // group's queries in f64 and its scores.
+      Value queries = memref::AllocaOp::create(rewriter, loc, MemRefType::get({group, d}, f64));
+      Value scores = memref::AllocaOp::create(rewriter, loc, MemRefType::get({group, context}, f64));
+      SmallVector<Value> headIndex, qColumn;
+      for (int64_t t = 0; t < group; ++t) {
+        headIndex.push_back(loops.index(t));
+        qColumn.push_back(arith::MulIOp::create(
+            rewriter, loc, arith::AddIOp::create(rewriter, loc, firstHead, headIndex[t]), loops.index(d)));
         for (int64_t s = 0; s < slices; ++s) {
-          Value column = arith::AddIOp::create(rewriter, loc, kColumn, loops.index(s * slice));
-          Value v = loops.loadAs(op.getVCache(), {j, column}, sliceType);
-          next.push_back(arith::AddFOp::create(rewriter, loc, weighted.getRegionIterArgs()[s],
-                                               arith::MulFOp::create(rewriter, loc, ps, v)));
+          Value q = loops.loadAs(op.getQ(),
+                                 {i, arith::AddIOp::create(rewriter, loc, qColumn[t], loops.index(s * slice))},
+                                 sliceType);
+          vector::StoreOp::create(rewriter, loc, q, queries, ValueRange{headIndex[t], loops.index(s * slice)});
         }
-        scf::YieldOp::create(rewriter, loc, next);
       }
-      for (int64_t s = 0; s < slices; ++s) {
-        Value column = arith::AddIOp::create(rewriter, loc, qColumn, loops.index(s * slice));
-        Value y = arith::TruncFOp::create(rewriter, loc,
-                                          VectorType::get({slice}, rewriter.getF32Type()),
-                                          weighted.getResult(s));
-        vector::StoreOp::create(rewriter, loc, y, op.getOut(), ValueRange{i, column});
+
+      // Scores: one pass over the keys for the whole group.
+      loops.loop(loops.index(0), length, [&](Value j) {
+        SmallVector<Value> dots(group, zeroVector(rewriter, loc, sliceType));
+        for (int64_t s = 0; s < slices; ++s) {
+          Value k = loops.loadAs(op.getKCache(),
+                                 {j, arith::AddIOp::create(rewriter, loc, kColumn, loops.index(s * slice))},
+                                 sliceType);
+          for (int64_t t = 0; t < group; ++t) {
+            Value q = vector::LoadOp::create(rewriter, loc, sliceType, queries,
+                                             ValueRange{headIndex[t], loops.index(s * slice)});
+            dots[t] = arith::AddFOp::create(rewriter, loc, dots[t], arith::MulFOp::create(rewriter, loc, q, k));
+          }
+        }
+        for (int64_t t = 0; t < group; ++t) {
+          Value dot = vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::ADD, dots[t]);
+          memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, dot, root), scores,
+                                  ValueRange{headIndex[t], j});
+        }
+      });
+
+      for (int64_t t = 0; t < group; ++t) {
+        auto load = [&](Value j, VectorType type) -> Value {
+          return vector::LoadOp::create(rewriter, loc, type, scores, ValueRange{headIndex[t], j});
+        };
+        Value maximum = loops.reduce(loops.index(0), length, vector::CombiningKind::MAXIMUMF,
+                                     -std::numeric_limits<double>::infinity(), f64, load);
+        Value total = loops.reduce(
+            loops.index(0), length, vector::CombiningKind::ADD, 0.0, f64,
+            [&](Value j, VectorType type) -> Value {
+              Value e = loops.expF64(
+                  arith::SubFOp::create(rewriter, loc, load(j, type), loops.splat(maximum, type)));
+              vector::StoreOp::create(rewriter, loc, e, scores, ValueRange{headIndex[t], j});
+              return e;
+            });
+        auto weighted = scf::ForOp::create(rewriter, loc, loops.index(0), length, loops.index(1),
+                                           SmallVector<Value>(slices, zeroVector(rewriter, loc, sliceType)));
+        {
+          OpBuilder::InsertionGuard guard(rewriter);
+          rewriter.setInsertionPointToStart(weighted.getBody());
+          Value j = weighted.getInductionVar();
+          Value p = arith::DivFOp::create(
+              rewriter, loc, memref::LoadOp::create(rewriter, loc, scores, ValueRange{headIndex[t], j}),
+              total);
+          Value ps = loops.splat(p, sliceType);
+          SmallVector<Value> next;
+          for (int64_t s = 0; s < slices; ++s) {
+            Value column = arith::AddIOp::create(rewriter, loc, kColumn, loops.index(s * slice));
+            Value v = loops.loadAs(op.getVCache(), {j, column}, sliceType);
+            next.push_back(arith::AddFOp::create(rewriter, loc, weighted.getRegionIterArgs()[s],
+                                                 arith::MulFOp::create(rewriter, loc, ps, v)));
+          }
+          scf::YieldOp::create(rewriter, loc, next);
+        }
+        for (int64_t s = 0; s < slices; ++s) {
+          Value column = arith::AddIOp::create(rewriter, loc, qColumn[t], loops.index(s * slice));
+          Value y = arith::TruncFOp::create(rewriter, loc,
+                                            VectorType::get({slice}, rewriter.getF32Type()),
+                                            weighted.getResult(s));
+          vector::StoreOp::create(rewriter, loc, y, op.getOut(), ValueRange{i, column});
+        }
       }
     });
     rewriter.eraseOp(op);
