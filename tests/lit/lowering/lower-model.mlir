@@ -55,7 +55,21 @@ func.func @rope(%x: memref<?x16xf32>, %p: index) {
 // Append to the caches, then one task per (row, KV head) for the query heads
 // sharing it (here 2 heads, 2 KV heads: groups of 1): the group's queries and
 // scores in per-task f64 buffers, max, polynomial exp, weighted sum of values.
-// CHECK-LABEL: func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8xf32>, %vc: memref<32x8xf32>, %p: index, %out: memref<?x8xf32>) {
+// CHECK-LABEL: func.func @attention(
+// CHECK:         scf.for
+// CHECK:           vector.store {{.*}} : memref<32x8xf32>, vector<8xf32>
+// CHECK:         scf.parallel
+// CHECK:           %[[QUERIES:.*]] = memref.alloca() : memref<1x4xf64>
+// CHECK:           %[[SCORES:.*]] = memref.alloca() : memref<1x32xf64>
+// CHECK:           vector.store %{{.*}}, %[[QUERIES]]
+// CHECK:           vector.reduction <add>, {{.*}} : vector<4xf64> into f64
+// CHECK:           memref.store {{.*}}, %[[SCORES]]
+// CHECK:           vector.reduction <maximumf>
+// CHECK:           math.roundeven {{.*}} : vector<4xf64>
+// CHECK:           arith.shli
+// CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>)
+// CHECK:           arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
+func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8xf32>, %vc: memref<32x8xf32>, %p: index, %out: memref<?x8xf32>) {
   tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x8xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<32x8xf32>, memref<32x8xf32>)
                  outs(%out : memref<?x8xf32>) {num_heads = 2 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64}
   return
