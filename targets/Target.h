@@ -53,10 +53,17 @@ public:
                                              llvm::ArrayRef<std::string> featureEdits) const = 0;
   /// The widest vector, in 32-bit lanes, that kernels should use.
   virtual int64_t vectorLanes(const TargetDesc &target) const = 0;
-  /// Patterns lowering tern.vdot to the target's own instructions; vdots they
-  /// do not match fall back to the generic lowering.
-  virtual void populateVdotPatterns(const TargetDesc &target,
-                                    mlir::RewritePatternSet &patterns) const = 0;
+  /// Patterns lowering tern.vdot and tern.lookup16 to the target's own
+  /// instructions; what they do not match falls back to the generic lowering.
+  virtual void populateVectorOpPatterns(const TargetDesc &target,
+                                        mlir::RewritePatternSet &patterns) const = 0;
+  /// The largest `lhs_max` for which a tern.vdot of `lanes` lanes becomes the
+  /// target's own dot-product instructions (0: none at that width). Kernels
+  /// pick their weight decoding from it.
+  virtual int64_t nativeVdotLhsMax(const TargetDesc &target, int64_t lanes) const = 0;
+  /// The inline-asm constraint letter of the vector registers kernels use,
+  /// for empty asm statements that stop LLVM from recombining a value.
+  virtual llvm::StringRef vectorRegisterConstraint(const TargetDesc &target) const = 0;
   /// Settings the code generator needs on every function.
   virtual void configureFunction(const TargetDesc &target, llvm::Function &function) const {}
 };

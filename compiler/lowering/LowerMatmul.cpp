@@ -1,5 +1,6 @@
 //===- LowerMatmul.cpp - tern.matmul to loops, per strategy ---------------===//
 #include "compiler/lowering/Passes.h"
+#include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,17 +30,23 @@ public:
 };
 
 struct MatmulLowering final : OpConversionPattern<MatmulOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MatmulLowering(const TypeConverter &converter, MLIRContext *ctx, const TargetDesc *target)
+      : OpConversionPattern(converter, ctx), target(target) {}
+
   LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     MatmulOperands operands{adaptor.getA(), adaptor.getAScale(), adaptor.getWeight(),
                             adaptor.getWeightScale(), adaptor.getOut()};
     switch (op.getKernel().getStrategy()) {
     case Strategy::mfree:
-      return lowerMfreeMatmul(op, operands, rewriter);
+      return lowerMfreeMatmul(op, operands, target, rewriter);
+    case Strategy::lut:
+      return lowerLutMatmul(op, operands, rewriter);
     }
     return op.emitOpError("has no lowering for its strategy");
   }
+
+  const TargetDesc *target; // null when the module names none
 };
 
 /// A pointer viewed as a packed matrix is just the pointer.
@@ -68,8 +75,18 @@ struct TernLowerMatmulPass final : impl::TernLowerMatmulBase<TernLowerMatmulPass
                converter.isLegal(func.getResultTypes());
       return converter.isLegal(op);
     });
+    std::optional<TargetDesc> kernelTarget;
+    if (getOperation()->hasAttr("tern.target")) {
+      llvm::Expected<TargetDesc> desc = getModuleTarget(getOperation());
+      if (!desc) {
+        getOperation().emitError(llvm::toString(desc.takeError()));
+        return signalPassFailure();
+      }
+      kernelTarget = std::move(*desc);
+    }
     RewritePatternSet patterns(ctx);
-    patterns.add<MatmulLowering, PackedBufferFromPtr>(converter, ctx);
+    patterns.add<MatmulLowering>(converter, ctx, kernelTarget ? &*kernelTarget : nullptr);
+    patterns.add<PackedBufferFromPtr>(converter, ctx);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateCallOpTypeConversionPattern(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

@@ -18,12 +18,13 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
-def TernLowerVdot : Pass<"tern-lower-vdot", "mlir::ModuleOp"> {
-  let summary = "Lower tern.vdot to the target's dot-product instructions";
+def TernLowerVectorOps : Pass<"tern-lower-vector-ops", "mlir::ModuleOp"> {
+  let summary = "Lower tern.vdot and tern.lookup16 to the target's instructions";
   let description = [{
     Uses the patterns of the module's target (its `tern.target` attribute):
-    vpdpbusd or vpmaddubsw+vpmaddwd on x86, sdot on AArch64. What they do
-    not cover becomes generic widening multiply-adds.
+    vpdpbusd or vpmaddubsw+vpmaddwd and pshufb on x86, sdot and tbl on
+    AArch64. What they do not cover becomes generic vector arithmetic
+    (widening multiply-adds; a select per table entry).
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::vector::VectorDialect",
                            "mlir::LLVM::LLVMDialect", "mlir::arm_neon::ArmNeonDialect"];

@@ -1,6 +1,6 @@
 //===- MatmulKernel.cpp ---------------------------------------------------===//
 #include "compiler/pipeline/MatmulKernel.h"
-#include "compiler/packing/MfreeI2Layout.h"
+#include "compiler/lowering/KernelLayouts.h"
 #include "compiler/pipeline/ArtifactWriter.h"
 #include "compiler/pipeline/Diagnostics.h"
 #include "compiler/pipeline/Emitter.h"
@@ -92,15 +92,6 @@ llvm::Error lowerToLLVMDialect(ModuleOp module) {
   return runPipeline(pm, module, "lowering to the LLVM dialect failed");
 }
 
-static int64_t packedBytes(const MatmulKernelSpec &spec, KernelAttr kernel) {
-  packing::MfreeI2Layout layout;
-  layout.n = spec.n;
-  layout.k = spec.k;
-  layout.lanes = kernel.getLanes();
-  layout.tileN = kernel.getTileN();
-  return layout.totalBytes();
-}
-
 llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &spec,
                                       const TargetDesc &target, const std::string &dir,
                                       bool keepIntermediates,
@@ -147,13 +138,15 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
       json.attribute("m_hint", spec.m);
       json.attribute("packing", stringifyPacking(spec.packing));
       json.attribute("strategy", stringifyStrategy(kernel.getStrategy()));
-      json.attribute("layout", "mfree_i2");
-      json.attribute("packed_bytes", packedBytes(spec, kernel));
+      packing::LayoutParams layout = weightLayout(kernel, spec.packing, spec.n, spec.k);
+      json.attribute("layout", packing::formatName(layout.format));
+      json.attribute("packed_bytes", packing::packedBytes(layout));
       json.attributeObject("kernel", [&] {
         json.attribute("lanes", kernel.getLanes());
         json.attribute("tile_n", kernel.getTileN());
         json.attribute("tile_m", kernel.getTileM());
         json.attribute("unroll_k", kernel.getUnrollK());
+        json.attribute("prefetch", kernel.getPrefetch());
       });
     });
     writeTargetJson(json, target);

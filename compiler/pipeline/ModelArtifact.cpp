@@ -1,7 +1,7 @@
 //===- ModelArtifact.cpp --------------------------------------------------===//
 #include "compiler/pipeline/ModelArtifact.h"
 #include "compiler/import/ModelBuilder.h"
-#include "compiler/packing/MfreeI2Layout.h"
+#include "compiler/packing/Layouts.h"
 #include "compiler/pipeline/ArtifactWriter.h"
 #include "compiler/pipeline/Diagnostics.h"
 #include "compiler/pipeline/Pipeline.h"
@@ -106,9 +106,7 @@ llvm::Expected<std::string> writeWeights(const Checkpoint &checkpoint,
       auto s = entry(name + weight_names::kScaleSuffix.str());
       if (!s)
         return s.takeError();
-      packing::MfreeI2Layout layout{(*w)->rows, (*w)->cols, (*w)->lanes, (*w)->tileN};
-      if (!packing::packMfreeI2(layout, weights->values.data(),
-                                base + (*w)->offset + l * (*w)->stride))
+      if (!packing::pack((*w)->packed, weights->values.data(), base + (*w)->offset + l * (*w)->stride))
         return llvm::createStringError("internal error: non-ternary values in " + name);
       storeFloats(**s, l, {weights->scale});
     }
@@ -329,7 +327,7 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
       for (const WeightEntry &e : *placement)
         json.object([&] {
           json.attribute("name", e.name);
-          json.attribute("layout", layoutName(e.layout));
+          json.attribute("layout", layoutName(e));
           json.attributeArray("shape", [&] {
             json.value(e.rows);
             if (e.cols)

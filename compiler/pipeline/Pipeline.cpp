@@ -15,7 +15,7 @@ namespace tern {
 
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm) {
   pm.addPass(createTernLowerMatmul());
-  pm.addPass(createTernLowerVdot());
+  pm.addPass(createTernLowerVectorOps());
   pm.addPass(createTernOutlineParallel());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());

@@ -1,6 +1,6 @@
 //===- WeightPlacement.cpp ------------------------------------------------===//
 #include "compiler/pipeline/WeightPlacement.h"
-#include "compiler/packing/MfreeI2Layout.h"
+#include "compiler/lowering/KernelLayouts.h"
 
 #include "dialects/tern/TernDialect.h"
 
@@ -14,12 +14,12 @@ namespace tern {
 
 static constexpr int64_t kAlignment = 64;
 
-const char *layoutName(WeightEntry::Layout layout) {
-  switch (layout) {
-  case WeightEntry::Layout::MfreeI2: return "mfree_i2";
-  case WeightEntry::Layout::F32: return "f32";
-  case WeightEntry::Layout::BF16: return "bf16";
-  case WeightEntry::Layout::F16: return "f16";
+const char *layoutName(const WeightEntry &entry) {
+  switch (entry.kind) {
+  case WeightEntry::Kind::Ternary: return packing::formatName(entry.packed.format);
+  case WeightEntry::Kind::F32: return "f32";
+  case WeightEntry::Kind::BF16: return "bf16";
+  case WeightEntry::Kind::F16: return "f16";
   }
   return "?";
 }
@@ -29,7 +29,7 @@ static llvm::Expected<WeightEntry> layoutOf(WeightOp op) {
   WeightEntry e;
   e.name = op.getName().str();
   if (auto ternary = dyn_cast<TernaryType>(op.getType())) {
-    e.layout = WeightEntry::Layout::MfreeI2;
+    e.kind = WeightEntry::Kind::Ternary;
     e.rows = ternary.getRows();
     e.cols = ternary.getCols();
     KernelAttr kernel;
@@ -40,24 +40,23 @@ static llvm::Expected<WeightEntry> layoutOf(WeightOp op) {
                                        user->getName().getStringRef().str() +
                                        ", which has no weight layout (decompose bitlinear first)");
       KernelAttr k = matmul.getKernel();
-      if (kernel && (k.getLanes() != kernel.getLanes() || k.getTileN() != kernel.getTileN()))
+      if (kernel && (k.getLanes() != kernel.getLanes() || k.getTileN() != kernel.getTileN() ||
+                     k.getStrategy() != kernel.getStrategy()))
         return llvm::createStringError("weight " + e.name +
                                        " is read by kernels with different layouts");
       kernel = k;
     }
     if (!kernel)
       return llvm::createStringError("weight " + e.name + " is never read");
-    e.lanes = kernel.getLanes();
-    e.tileN = kernel.getTileN();
-    e.bytes = packing::MfreeI2Layout{e.rows, e.cols, e.lanes, e.tileN}.totalBytes();
+    e.packed = weightLayout(kernel, ternary.getPacking().getValue(), e.rows, e.cols);
+    e.bytes = packing::packedBytes(e.packed);
     return e;
   }
   auto memref = cast<MemRefType>(op.getType());
   Type element = memref.getElementType();
-  e.layout = element.isF32()    ? WeightEntry::Layout::F32
-             : element.isBF16() ? WeightEntry::Layout::BF16
-             : element.isF16()  ? WeightEntry::Layout::F16
-                                : WeightEntry::Layout::F32;
+  e.kind = element.isF32()    ? WeightEntry::Kind::F32
+           : element.isBF16() ? WeightEntry::Kind::BF16
+                              : WeightEntry::Kind::F16;
   if (!element.isF32() && !element.isBF16() && !element.isF16())
     return llvm::createStringError("weight " + e.name + " has an element type Tern cannot store");
   e.rows = memref.getDimSize(0);
@@ -80,8 +79,8 @@ llvm::Expected<std::vector<WeightEntry>> placeWeights(ModuleOp module, int64_t l
     }
     entry->layers = op.getLayer() ? layers : 0;
     auto [it, inserted] = entries.emplace(entry->name, *entry);
-    if (!inserted && (it->second.layout != entry->layout || it->second.bytes != entry->bytes ||
-                      it->second.layers != entry->layers))
+    if (!inserted && (std::string(layoutName(it->second)) != layoutName(*entry) ||
+                      it->second.bytes != entry->bytes || it->second.layers != entry->layers))
       error = llvm::createStringError("weight " + entry->name +
                                       " is read in two different layouts");
     ops[entry->name].push_back(op);

@@ -2,6 +2,8 @@
 #ifndef TERN_COMPILER_PIPELINE_WEIGHTPLACEMENT_H
 #define TERN_COMPILER_PIPELINE_WEIGHTPLACEMENT_H
 
+#include "compiler/packing/Layouts.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
@@ -12,17 +14,18 @@ namespace tern {
 
 /// One named weight of the artifact, in the layout its reader expects.
 struct WeightEntry {
-  enum class Layout { MfreeI2, F32, BF16, F16 };
+  enum class Kind { Ternary, F32, BF16, F16 };
   std::string name;
-  Layout layout;
-  int64_t rows = 0, cols = 0; // cols = 0 for vectors
-  int64_t lanes = 0, tileN = 0; // MfreeI2 only
+  Kind kind;
+  packing::LayoutParams packed; // Ternary: how its kernel reads it
+  int64_t rows = 0, cols = 0;   // cols = 0 for vectors
   int64_t layers = 0;           // 0: one tensor; else a stack of per-layer tensors
   int64_t bytes = 0;            // one tensor
   int64_t offset = 0, stride = 0;
 };
 
-const char *layoutName(WeightEntry::Layout layout);
+/// "mfree_i2", "lut3", ... for packed weights; "f32", "bf16", "f16" otherwise.
+const char *layoutName(const WeightEntry &entry);
 
 /// Decides the layout of every tern.weight from the ops that read it (the
 /// kernel of a matmul, the element type of a memref) and places them in one

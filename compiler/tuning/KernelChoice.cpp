@@ -1,5 +1,6 @@
 //===- KernelChoice.cpp ---------------------------------------------------===//
 #include "compiler/tuning/KernelChoice.h"
+#include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
 
 namespace tern {
@@ -10,6 +11,8 @@ KernelAttr chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strate
   switch (strategy) {
   case Strategy::mfree:
     return defaultMfreeKernel(ctx, lanes, m);
+  case Strategy::lut:
+    return defaultLutKernel(ctx, lanes, m);
   }
   llvm_unreachable("unknown strategy");
 }

@@ -6,6 +6,9 @@ include "dialects/tern/TernBase.td"
 
 def Tern_Packing : I32EnumAttr<"Packing", "how ternary weights are packed into bytes", [
     I32EnumAttrCase<"i2", 0>,
+    I32EnumAttrCase<"base3", 1>,
+    I32EnumAttrCase<"lut2", 2>,
+    I32EnumAttrCase<"lut3", 3>,
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::tern";
@@ -14,15 +17,25 @@ def Tern_Packing : I32EnumAttr<"Packing", "how ternary weights are packed into b
 def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_Packing, "packing"> {
   let summary = "Packing of a ternary weight matrix";
   let description = [{
-    `i2`: 2 bits per weight, 4 weights per byte, stored as `w + 1` in {0, 1, 2}.
-    K (the reduction dimension) must be a multiple of the packing group
-    (4 for `i2`); the byte layout inside a packing is chosen by the kernel.
+    * `i2`: 2 bits per weight, 4 weights per byte, stored as `w + 1`.
+    * `base3`: 1.6 bits per weight, 5 weights per byte as a base-3 number,
+      scaled so that digits come out by multiplication instead of division.
+    * `lut2`: a 4-bit index per pair of weights (9 combinations), 2 bits per
+      weight: what a lookup-table kernel reads.
+    * `lut3`: a 4-bit index and a sign bit per triple of weights (27
+      combinations, folded by symmetry to 14 and a sign), 1.67 bits per weight.
+
+    K (the reduction dimension) must be a multiple of the packing group: 4
+    for `i2` and `base3` (their kernels take activations four at a time), 2
+    for `lut2`, 1 for `lut3` (a last partial triple is padded). The byte
+    layout inside a packing is chosen by the kernel.
   }];
   let assemblyFormat = "`<` $value `>`";
 }
 
 def Tern_Strategy : I32EnumAttr<"Strategy", "ternary matmul kernel strategy", [
     I32EnumAttrCase<"mfree", 0>,
+    I32EnumAttrCase<"lut", 1>,
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::tern";
@@ -35,8 +48,11 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
     Every parameter that shapes the generated kernel, explicit so that tests
     and the tuner can read and set it:
 
-    * `strategy`: `mfree` (multiply-free: weights select or weight
-      int8 activations by 0/±1 through int8 dot-product steps).
+    * `strategy`: `mfree` (multiply-free: int8 dot-product steps of
+      activations with {0,1,2}-coded weights; reads `i2` and `base3`) or `lut`
+      (per activation row, a table of every sum a group of 2 or 3 weights can
+      make, indexed by the packed weights through byte shuffles; reads `lut2`
+      and `lut3`).
     * `lanes`: 32-bit lanes per vector register (4 = 128-bit, 8 = 256-bit,
       16 = 512-bit).
     * `tile_n`: output rows per block, a multiple of `lanes`; blocks are the
@@ -51,9 +67,10 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
     "int64_t":$lanes,
     "int64_t":$tile_n,
     "int64_t":$tile_m,
-    "int64_t":$unroll_k
+    "int64_t":$unroll_k,
+    DefaultValuedParameter<"int64_t", "0">:$prefetch
   );
-  let assemblyFormat = "`<` $strategy `,` struct($lanes, $tile_n, $tile_m, $unroll_k) `>`";
+  let assemblyFormat = "`<` $strategy `,` struct($lanes, $tile_n, $tile_m, $unroll_k, $prefetch) `>`";
   let genVerifyDecl = 1;
 }
 

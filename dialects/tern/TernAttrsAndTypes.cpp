@@ -10,7 +10,12 @@ namespace tern {
 int64_t packingGroupSize(Packing kind) {
   switch (kind) {
   case Packing::i2:
+  case Packing::base3:
     return 4;
+  case Packing::lut2:
+    return 2;
+  case Packing::lut3:
+    return 1;
   }
   llvm_unreachable("unknown packing");
 }
@@ -18,25 +23,37 @@ int64_t packingGroupSize(Packing kind) {
 bool strategySupportsPacking(Strategy strategy, Packing packing) {
   switch (strategy) {
   case Strategy::mfree:
-    return packing == Packing::i2;
+    return packing == Packing::i2 || packing == Packing::base3;
+  case Strategy::lut:
+    return packing == Packing::lut2 || packing == Packing::lut3;
   }
   llvm_unreachable("unknown strategy");
 }
 
 LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, Strategy strategy,
-                                 int64_t lanes, int64_t tileN, int64_t tileM, int64_t unrollK) {
+                                 int64_t lanes, int64_t tileN, int64_t tileM, int64_t unrollK,
+                                 int64_t prefetch) {
   if (lanes != 4 && lanes != 8 && lanes != 16)
     return emitError() << "lanes must be 4, 8 or 16 (128-, 256- or 512-bit vectors), got " << lanes;
   if (tileN <= 0 || tileN % lanes != 0)
     return emitError() << "tile_n must be a positive multiple of lanes (" << lanes << "), got "
                        << tileN;
-  if (tileN / lanes > 8)
-    return emitError() << "tile_n / lanes must be at most 8 vectors per block, got "
+  if (tileN / lanes > 16)
+    return emitError() << "tile_n / lanes must be at most 16 vectors per block, got "
                        << tileN / lanes;
   if (tileM < 1 || tileM > 8)
     return emitError() << "tile_m must be in [1, 8], got " << tileM;
   if (unrollK < 1 || unrollK > 8)
     return emitError() << "unroll_k must be in [1, 8], got " << unrollK;
+  if (prefetch < 0 || prefetch > 64)
+    return emitError() << "prefetch must be in [0, 64] chunks, got " << prefetch;
+  // A lookup vector holds one row per byte: a block is whole vectors of them.
+  if (strategy == Strategy::lut && tileN % (4 * lanes) != 0)
+    return emitError() << "a lut kernel's tile_n must be a multiple of 4 * lanes (" << 4 * lanes
+                       << " rows per lookup), got " << tileN;
+  // A lut kernel sums 32 pairs of groups in 16 bits at a time.
+  if (strategy == Strategy::lut && 32 % unrollK != 0)
+    return emitError() << "a lut kernel's unroll_k must divide 32, got " << unrollK;
   return success();
 }
 

@@ -35,6 +35,8 @@ LogicalResult VdotOp::verify() {
   if (bytes != 4 * lanes)
     return emitOpError("int8 operands must have 4 elements per accumulator lane: ")
            << bytes << " elements for " << lanes << " lanes";
+  if (getLhsMax() < 1 || getLhsMax() > 255)
+    return emitOpError("lhs_max must be in [1, 255], got ") << getLhsMax();
   return success();
 }
 

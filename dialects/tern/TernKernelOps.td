@@ -43,21 +43,40 @@ def Tern_VdotOp : Tern_Op<"vdot", [Pure, AllTypesMatch<["acc", "result"]>,
                                    AllTypesMatch<["lhs", "rhs"]>]> {
   let summary = "Vector int8 dot product in groups of four, accumulated in int32";
   let description = [{
-    `result[i] = acc[i] + sum_{j<4} zext(lhs[4i+j]) * sext(rhs[4i+j])`, without
-    saturation. `lhs` elements must lie in [0, 127], so that every target has
-    an exact instruction sequence for it (vpdpbusd, vpmaddubsw+vpmaddwd,
-    sdot, or plain widening arithmetic).
+    `result[i] = acc[i] + sum_{j<4} zext(lhs[4i+j]) * sext(rhs[4i+j])`, wrapping
+    modulo 2^32, without saturation. `lhs_max` promises that every `lhs`
+    element lies in [0, lhs_max]: up to 127, every target has an exact short
+    sequence (vpdpbusd, vpmaddubsw+vpmaddwd, sdot); above it only some do
+    (vpdpbusd) and the rest take plain widening arithmetic.
 
     ```mlir
-    %r = tern.vdot %acc, %w, %x : vector<16xi32>, vector<64xi8>
+    %r = tern.vdot %acc, %w, %x {lhs_max = 2} : vector<16xi32>, vector<64xi8>
     ```
   }];
   let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
                        VectorOfRankAndType<[1], [I8]>:$lhs,
-                       VectorOfRankAndType<[1], [I8]>:$rhs);
+                       VectorOfRankAndType<[1], [I8]>:$rhs,
+                       DefaultValuedAttr<I64Attr, "127">:$lhs_max);
   let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
   let assemblyFormat = "$acc `,` $lhs `,` $rhs attr-dict `:` type($acc) `,` type($lhs)";
   let hasVerifier = 1;
+}
+
+def Tern_Lookup16Op : Tern_Op<"lookup16", [Pure, AllTypesMatch<["indices", "result"]>]> {
+  let summary = "Look bytes up in a 16-entry byte table";
+  let description = [{
+    `result[i] = table[indices[i]]`. Every index must lie in [0, 16), where
+    pshufb, tbl and a plain gather agree; a lookup-table kernel feeds it
+    4-bit weight codes.
+
+    ```mlir
+    %r = tern.lookup16 %table[%codes] : vector<16xi8>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[16], [I8]>:$table,
+                       VectorOfRankAndType<[1], [I8]>:$indices);
+  let results = (outs VectorOfRankAndType<[1], [I8]>:$result);
+  let assemblyFormat = "$table `[` $indices `]` attr-dict `:` type($table) `,` type($indices)";
 }
 
 def Tern_BufferFromPtrOp : Tern_Op<"buffer_from_ptr", [Pure]> {

@@ -43,13 +43,14 @@ bool ManifestReader::string(const json::Value &parent, const char *key, std::str
   return true;
 }
 
-bool ManifestReader::positiveInt(const json::Value &parent, const char *key, int64_t &out,
-                                 const std::string &where) const {
+bool ManifestReader::intAtLeast(const json::Value &parent, const char *key, int64_t min,
+                                int64_t &out, const std::string &where) const {
   const json::Value *v = member(parent, key, where);
   if (!v)
     return false;
-  if (!v->isInteger() || v->asInt() <= 0)
-    return error(name(key, where) + " must be a positive integer");
+  if (!v->isInteger() || v->asInt() < min)
+    return error(name(key, where) +
+                 (min == 1 ? " must be a positive integer" : " must be an integer >= " + std::to_string(min)));
   out = v->asInt();
   return true;
 }

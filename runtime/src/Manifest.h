@@ -21,7 +21,13 @@ public:
   bool string(const json::Value &parent, const char *key, std::string &out,
               const std::string &where = "") const;
   bool positiveInt(const json::Value &parent, const char *key, int64_t &out,
-                   const std::string &where = "") const;
+                   const std::string &where = "") const {
+    return intAtLeast(parent, key, 1, out, where);
+  }
+  bool nonNegativeInt(const json::Value &parent, const char *key, int64_t &out,
+                      const std::string &where = "") const {
+    return intAtLeast(parent, key, 0, out, where);
+  }
   bool stringList(const json::Value &parent, const char *key, std::vector<std::string> &out,
                   const std::string &where = "") const;
   bool error(const std::string &message) const;
@@ -31,6 +37,8 @@ public:
   static bool load(const std::string &dir, const char *format, json::Value &root);
 
 private:
+  bool intAtLeast(const json::Value &parent, const char *key, int64_t min, int64_t &out,
+                  const std::string &where) const;
   const json::Value *member(const json::Value &parent, const char *key, const std::string &where) const;
   std::string name(const char *key, const std::string &where) const;
   std::string file_;

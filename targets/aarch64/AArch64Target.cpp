@@ -4,7 +4,10 @@
 
 #include "dialects/tern/TernDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -20,11 +23,39 @@ const llvm::StringRef kAArch64Features[] = {"neon",  "fp-armv8", "fullfp16", "do
 struct VdotToSdot final : OpRewritePattern<VdotOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
+    if (op.getLhsMax() > 127)
+      return rewriter.notifyMatchFailure(op, "sdot reads lhs as signed bytes");
     int64_t lanes = op.getAcc().getType().getNumElements();
     if (lanes != 4 && lanes != 2)
       return rewriter.notifyMatchFailure(op, "sdot works on 64- and 128-bit vectors");
     rewriter.replaceOpWithNewOp<arm_neon::SdotOp>(op, op.getAcc().getType(), op.getAcc(),
                                                   op.getLhs(), op.getRhs());
+    return success();
+  }
+};
+
+/// table[indices] by tbl, 16 bytes at a time.
+struct Lookup16ToTbl final : OpRewritePattern<Lookup16Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Lookup16Op op, PatternRewriter &rewriter) const override {
+    int64_t bytes = op.getIndices().getType().getNumElements();
+    if (bytes % 16 != 0)
+      return rewriter.notifyMatchFailure(op, "tbl looks up 16 bytes at a time");
+    Location loc = op.getLoc();
+    auto quarter = VectorType::get({16}, rewriter.getI8Type());
+    Value result = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(op.getType()));
+    for (int64_t offset = 0; offset < bytes; offset += 16) {
+      Value indices = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getIndices(),
+                                                            ArrayRef<int64_t>{offset},
+                                                            ArrayRef<int64_t>{16}, ArrayRef<int64_t>{1});
+      Value part = LLVM::CallIntrinsicOp::create(rewriter, loc, quarter,
+                                                 rewriter.getStringAttr("llvm.aarch64.neon.tbl1"),
+                                                 ValueRange{op.getTable(), indices})
+                       .getResult(0);
+      result = vector::InsertStridedSliceOp::create(rewriter, loc, part, result,
+                                                    ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{1});
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -59,10 +90,17 @@ public:
 
   int64_t vectorLanes(const TargetDesc &) const override { return 4; }
 
-  void populateVdotPatterns(const TargetDesc &target,
-                            RewritePatternSet &patterns) const override {
+  llvm::StringRef vectorRegisterConstraint(const TargetDesc &) const override { return "w"; }
+
+  int64_t nativeVdotLhsMax(const TargetDesc &target, int64_t lanes) const override {
+    return target.hasFeature("dotprod") && (lanes == 4 || lanes == 2) ? 127 : 0;
+  }
+
+  void populateVectorOpPatterns(const TargetDesc &target,
+                                RewritePatternSet &patterns) const override {
     if (target.hasFeature("dotprod"))
       patterns.add<VdotToSdot>(patterns.getContext(), /*benefit=*/3);
+    patterns.add<Lookup16ToTbl>(patterns.getContext(), /*benefit=*/2);
   }
 };
 

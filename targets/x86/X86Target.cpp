@@ -76,9 +76,17 @@ public:
     return 4;
   }
 
-  void populateVdotPatterns(const TargetDesc &target,
-                            mlir::RewritePatternSet &patterns) const override {
-    populateX86VdotPatterns(target, patterns);
+  void populateVectorOpPatterns(const TargetDesc &target,
+                                mlir::RewritePatternSet &patterns) const override {
+    populateX86VectorOpPatterns(target, patterns);
+  }
+
+  int64_t nativeVdotLhsMax(const TargetDesc &target, int64_t lanes) const override {
+    return x86NativeVdotLhsMax(target, lanes);
+  }
+
+  llvm::StringRef vectorRegisterConstraint(const TargetDesc &target) const override {
+    return target.hasFeature("avx512f") ? "v" : "x"; // v: all 32 EVEX registers
   }
 
   void configureFunction(const TargetDesc &target, llvm::Function &function) const override {

@@ -1,13 +1,14 @@
 //===- KernelTest.cpp - compiled kernels are bit-exact with the reference -===//
 //
-// Every code path of the mfree/i2 kernel (each x86 instruction choice, the
-// generic lowering, remainder handling in N, K and M) is compiled through the
-// real pipeline, loaded by the runtime and compared bit for bit with
-// tests/reference on 1 and 2 threads. Paths the host cannot execute are
-// compiled and then skipped with the reason.
+// Every strategy x packing (mfree on i2 and base3, lut on lut2 and lut3), on
+// every x86 instruction choice and the generic lowering, with remainders in
+// N, K and M, is compiled through the real pipeline, loaded by the runtime
+// and compared bit for bit with tests/reference on 1 and 2 threads. Paths the
+// host cannot execute are compiled and then skipped with the reason. AArch64
+// runs under qemu (tests/qemu).
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/packing/MfreeI2Layout.h"
+#include "compiler/packing/Layouts.h"
 #include "compiler/pipeline/MatmulKernel.h"
 #include "compiler/pipeline/Registration.h"
 #include "runtime/include/tern/runtime.h"
@@ -47,13 +48,24 @@ const Variant kVariants[] = {
     {"host", "host", "", ""},
 };
 
+struct Kind {
+  Strategy strategy;
+  Packing packing;
+};
+
+const Kind kKinds[] = {{Strategy::mfree, Packing::i2},
+                       {Strategy::mfree, Packing::base3},
+                       {Strategy::lut, Packing::lut2},
+                       {Strategy::lut, Packing::lut3}};
+
 struct Shape {
   int64_t n, k;
 };
 
-// Ragged N and K (not multiples of any tile or chunk), tiny ones, and the four
-// BitNet b1.58 2B4T projections.
-const Shape kShapes[] = {{33, 100}, {17, 16},    {1, 4},      {35, 52},    {64, 2564},
+// Ragged N and K (not multiples of any tile, chunk or group; K = 101 only for
+// lut3, the packing that pads K), tiny ones, and the four BitNet b1.58 2B4T
+// projections.
+const Shape kShapes[] = {{33, 100}, {17, 16},    {1, 4},      {35, 52},    {64, 2564},  {70, 101},
                          {640, 2560}, {2560, 2560}, {6912, 2560}, {2560, 6912}};
 
 const int64_t kRows[] = {1, 3, 8, 128};
@@ -95,26 +107,35 @@ const std::vector<float> &referenceOutput(const Shape &shape, int64_t m,
   return cache.emplace(key, std::move(y)).first->second;
 }
 
-class KernelTest : public ::testing::TestWithParam<std::tuple<Variant, Shape>> {};
+class KernelTest : public ::testing::TestWithParam<std::tuple<Variant, Kind, Shape>> {};
 
 TEST_P(KernelTest, BitExactWithReference) {
-  auto [variant, shape] = GetParam();
+  auto [variant, kind, shape] = GetParam();
+  if (shape.k % packingGroupSize(kind.packing) != 0)
+    GTEST_SKIP() << "K=" << shape.k << " is not a multiple of " << stringifyPacking(kind.packing).str()
+                 << "'s group";
   auto target = resolveTarget(variant.target, variant.cpu, variant.features);
   ASSERT_TRUE(static_cast<bool>(target)) << llvm::toString(target.takeError());
 
-  // A decode-tuned kernel (tile_m = 1), a prefill-tuned one (tile_m = 4), and
+  // The decode default (tile_m = 1), the prefill default (tile_m > 1), and
   // odd parameters that leave remainders everywhere.
   int64_t lanes = lookupTargetBackend(target->arch)->vectorLanes(*target);
   std::vector<MatmulKernelSpec> specs(3);
   specs[0].m = 1;
   specs[1].m = 128;
-  specs[2].kernel = KernelAttr::get(&context(), Strategy::mfree, lanes, 3 * lanes, 3, 3);
+  specs[2].kernel = kind.strategy == Strategy::lut
+                        ? KernelAttr::get(&context(), Strategy::lut, lanes, 8 * lanes, 3, 4, 3)
+                        : KernelAttr::get(&context(), Strategy::mfree, lanes, 3 * lanes, 3, 3, 2);
   std::vector<std::string> dirs;
   for (size_t i = 0; i < specs.size(); ++i) {
     specs[i].n = shape.n;
     specs[i].k = shape.k;
-    std::string dir = scratchDir(std::string(variant.name) + "-" + std::to_string(shape.n) + "x" +
-                                 std::to_string(shape.k) + "-" + std::to_string(i));
+    specs[i].strategy = kind.strategy;
+    specs[i].packing = kind.packing;
+    std::string dir = scratchDir(std::string(variant.name) + "-" +
+                                 stringifyPacking(kind.packing).str() + "-" +
+                                 std::to_string(shape.n) + "x" + std::to_string(shape.k) + "-" +
+                                 std::to_string(i));
     llvm::Error e = writeMatmulKernelArtifact(&context(), specs[i], *target, dir, false);
     ASSERT_FALSE(static_cast<bool>(e)) << llvm::toString(std::move(e));
     dirs.push_back(dir);
@@ -128,14 +149,12 @@ TEST_P(KernelTest, BitExactWithReference) {
     KernelPtr kernel(tern_kernel_load(dir.c_str()));
     ASSERT_TRUE(kernel) << tern_last_error();
     const tern_kernel_info *info = tern_kernel_get_info(kernel.get());
-    packing::MfreeI2Layout layout{};
-    layout.n = info->n;
-    layout.k = info->k;
-    layout.lanes = info->lanes;
-    layout.tileN = info->tile_n;
-    ASSERT_EQ(layout.totalBytes(), info->packed_bytes);
+    std::optional<packing::Format> format = packing::parseFormat(info->layout);
+    ASSERT_TRUE(format.has_value()) << info->layout;
+    packing::LayoutParams layout{*format, info->n, info->k, info->lanes, info->tile_n};
+    ASSERT_EQ(packing::packedBytes(layout), info->packed_bytes);
     std::vector<uint8_t> packed(info->packed_bytes);
-    ASSERT_TRUE(packing::packMfreeI2(layout, w.data(), packed.data()));
+    ASSERT_TRUE(packing::pack(layout, w.data(), packed.data()));
     for (int threads : {1, 2}) {
       tern_runtime *runtime = tern_runtime_create(threads);
       for (int64_t m : kRows) {
@@ -156,13 +175,15 @@ TEST_P(KernelTest, BitExactWithReference) {
 }
 
 std::string testName(const ::testing::TestParamInfo<KernelTest::ParamType> &info) {
-  const auto &[variant, shape] = info.param;
-  return std::string(variant.name) + "_" + std::to_string(shape.n) + "x" +
+  const auto &[variant, kind, shape] = info.param;
+  return std::string(variant.name) + "_" + stringifyStrategy(kind.strategy).str() + "_" +
+         stringifyPacking(kind.packing).str() + "_" + std::to_string(shape.n) + "x" +
          std::to_string(shape.k);
 }
 
-INSTANTIATE_TEST_SUITE_P(Mfree, KernelTest,
+INSTANTIATE_TEST_SUITE_P(Kernels, KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kVariants),
+                                            ::testing::ValuesIn(kKinds),
                                             ::testing::ValuesIn(kShapes)),
                          testName);
 

@@ -1,71 +1,125 @@
-//===- PackingTest.cpp - the mfree i2 layout round-trips ------------------===//
-#include "compiler/packing/MfreeI2Layout.h"
+//===- PackingTest.cpp - every weight layout round-trips ------------------===//
+//
+// The decoders here follow the layout descriptions in Layouts.h, written
+// independently of the packers' loops.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/packing/Layouts.h"
 #include "tests/unit/KernelTestUtil.h"
 
 #include <gtest/gtest.h>
 
-using namespace tern;
-using tern::packing::MfreeI2Layout;
+using namespace tern::packing;
 
 namespace {
 
-/// Reads weight (row, col) back out of packed bytes by the layout's
-/// documented formula, written independently of the packer's loop.
-int8_t unpackOne(const MfreeI2Layout &l, const std::vector<uint8_t> &bytes, int64_t row,
-                 int64_t col) {
-  int64_t offset = (row / l.tileN) * l.blockBytes() + (col / 16) * l.chunkBytes() +
-                   ((row % l.tileN) / l.lanes) * (4 * l.lanes) + (row % l.lanes) * 4 + col % 4;
-  int shift = 2 * static_cast<int>((col % 16) / 4);
-  return static_cast<int8_t>(((bytes[offset] >> shift) & 3) - 1);
+/// base3's digits by the multiply-by-3 trick the kernel uses.
+std::vector<int> base3Digits(uint8_t byte) {
+  std::vector<int> digits;
+  unsigned x = byte;
+  for (int s = 0; s < 5; ++s) {
+    digits.push_back((3 * x) >> 8);
+    x = (3 * x) & 0xff;
+  }
+  return digits;
+}
+
+int8_t decodeMfree(const MfreeLayout &l, const std::vector<uint8_t> &bytes, int64_t row, int64_t col) {
+  const LayoutParams &p = l.p;
+  int64_t offset = (row / p.tileN) * l.blockBytes() + (col / l.chunk()) * l.chunkBytes() +
+                   ((row % p.tileN) / p.lanes) * (4 * p.lanes) + (row % p.lanes) * 4 + col % 4;
+  int64_t plane = (col % l.chunk()) / 4;
+  if (p.format == Format::MfreeBase3)
+    return static_cast<int8_t>(base3Digits(bytes[offset])[plane] - 1);
+  return static_cast<int8_t>(((bytes[offset] >> (2 * plane)) & 3) - 1);
+}
+
+int8_t decodeLut(const LutLayout &l, const std::vector<uint8_t> &bytes, int64_t row, int64_t col) {
+  const LayoutParams &p = l.p;
+  int64_t g = l.group(), group = col / g, pair = group / 2, half = group % 2;
+  int64_t r = l.rowsPerVector(), vector = (row % p.tileN) / r, inVector = row % r;
+  // Byte 16L + 8h + i of a vector holds row h r/2 + 8L + i.
+  int64_t h = inVector / (r / 2), lane = (inVector % (r / 2)) / 8, i = inVector % 8;
+  const uint8_t *pairStart = bytes.data() + (row / p.tileN) * l.blockBytes() + pair * l.pairBytes();
+  int code = (pairStart[vector * r + 16 * lane + 8 * h + i] >> (4 * half)) & 15;
+  bool negative = l.signs() && ((pairStart[l.signOffset(vector, half) + inVector / 8] >> (inVector % 8)) & 1);
+  if (negative)
+    code = 26 - code;
+  int digit = code;
+  for (int64_t i = g - 1; i > col % g; --i)
+    digit /= 3;
+  return static_cast<int8_t>(digit % 3 - 1);
 }
 
 struct Case {
+  Format format;
   int64_t n, k, lanes, tileN;
 };
 
 class PackingTest : public ::testing::TestWithParam<Case> {};
 
-TEST_P(PackingTest, RoundTripsAndPadsWithZeroBytes) {
+TEST_P(PackingTest, EveryWeightDecodesBack) {
   Case c = GetParam();
-  MfreeI2Layout l{};
-  l.n = c.n;
-  l.k = c.k;
-  l.lanes = c.lanes;
-  l.tileN = c.tileN;
+  LayoutParams p{c.format, c.n, c.k, c.lanes, c.tileN};
   std::vector<int8_t> w = tern::testing::randomTernary(c.n, c.k, 7);
-  std::vector<uint8_t> packed(l.totalBytes(), 0xff);
-  ASSERT_TRUE(packing::packMfreeI2(l, w.data(), packed.data()));
-  size_t nonPadding = 0;
-  for (int64_t r = 0; r < c.n; ++r)
-    for (int64_t k = 0; k < c.k; ++k) {
-      ASSERT_EQ(unpackOne(l, packed, r, k), w[r * c.k + k]) << r << "," << k;
-      ++nonPadding;
-    }
-  // Bits outside the matrix are zero: every stored weight is 1..3 in its bit
-  // pair, so counting set pairs bounds the padding.
-  size_t setPairs = 0;
-  for (uint8_t b : packed)
-    for (int s = 0; s < 8; s += 2)
-      setPairs += ((b >> s) & 3) != 0;
-  EXPECT_LE(setPairs, nonPadding);
-  EXPECT_EQ(l.totalBytes(), l.blocks() * l.tileN * l.chunks() * 4);
+  std::vector<uint8_t> packed(packedBytes(p), 0xee);
+  ASSERT_TRUE(pack(p, w.data(), packed.data()));
+  bool lut = c.format == Format::Lut2 || c.format == Format::Lut3;
+  for (int64_t row = 0; row < c.n; ++row)
+    for (int64_t col = 0; col < c.k; ++col)
+      ASSERT_EQ(lut ? decodeLut(LutLayout{p}, packed, row, col) : decodeMfree(MfreeLayout{p}, packed, row, col),
+                w[row * c.k + col])
+          << formatName(c.format) << " row " << row << " col " << col;
+  if (!lut)
+    return;
+  // Kernels read whole pairs of groups and whole blocks: the padding must be
+  // zero weights.
+  LutLayout l{p};
+  for (int64_t row = 0; row < l.blocks() * c.tileN; ++row)
+    for (int64_t col = row < c.n ? c.k : 0; col < 2 * l.pairs() * l.group(); ++col)
+      ASSERT_EQ(decodeLut(l, packed, row, col), 0) << "padding at row " << row << " col " << col;
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, PackingTest,
-                         ::testing::Values(Case{33, 100, 16, 32}, Case{1, 4, 4, 4},
-                                           Case{17, 16, 8, 24}, Case{64, 2564, 16, 64},
-                                           Case{40, 20, 8, 16}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, PackingTest,
+    ::testing::Values(Case{Format::MfreeI2, 33, 100, 16, 32}, Case{Format::MfreeI2, 1, 4, 4, 4},
+                      Case{Format::MfreeI2, 64, 2564, 16, 64}, Case{Format::MfreeBase3, 33, 100, 16, 32},
+                      Case{Format::MfreeBase3, 40, 20, 8, 16}, Case{Format::MfreeBase3, 17, 44, 4, 12},
+                      Case{Format::Lut2, 70, 100, 16, 64}, Case{Format::Lut2, 9, 2, 4, 16},
+                      Case{Format::Lut3, 70, 101, 16, 64}, Case{Format::Lut3, 33, 7, 8, 32},
+                      Case{Format::Lut3, 130, 2560, 8, 64}));
 
-TEST(PackingTest, RejectsNonTernaryValues) {
-  MfreeI2Layout l{};
-  l.n = 2;
-  l.k = 4;
-  l.lanes = 4;
-  l.tileN = 4;
+TEST(PackingTest, Base3DigitsAreExactForEveryByteValue) {
+  for (int v = 0; v < 243; ++v) {
+    uint8_t byte = static_cast<uint8_t>((256 * v + 242) / 243);
+    std::vector<int> digits = base3Digits(byte);
+    int back = 0;
+    for (int d : digits)
+      back = 3 * back + d;
+    EXPECT_EQ(back, v) << "byte " << int(byte);
+  }
+}
+
+TEST(PackingTest, SubTwoBitLayoutsAreSmaller) {
+  // 6912 x 2560: i2 2 bits, lut3 5/3 bits, base3 8/5 bits per weight.
+  LayoutParams i2{Format::MfreeI2, 6912, 2560, 16, 32};
+  LayoutParams base3{Format::MfreeBase3, 6912, 2560, 16, 32};
+  LayoutParams lut3{Format::Lut3, 6912, 2560, 16, 64};
+  EXPECT_EQ(packedBytes(i2), 6912 * 2560 / 4);
+  EXPECT_EQ(packedBytes(base3), 6912 * 2560 / 5);
+  // lut3: 854 triples = 427 pairs of 64 index bytes + 2 x 8 sign bytes, 108 blocks.
+  EXPECT_EQ(packedBytes(lut3), 108 * 427 * 80);
+  EXPECT_LT(packedBytes(lut3), packedBytes(i2) * 0.84);
+}
+
+TEST(PackingTest, RejectsNonTernaryValuesAndImpossibleGeometry) {
   std::vector<int8_t> w = {0, 1, -1, 0, 2, 0, 0, 0};
-  std::vector<uint8_t> packed(l.totalBytes(), 0xab);
-  EXPECT_FALSE(packing::packMfreeI2(l, w.data(), packed.data()));
+  std::vector<uint8_t> packed(1024, 0xab);
+  EXPECT_FALSE(pack({Format::MfreeI2, 2, 4, 4, 4}, w.data(), packed.data()));
   EXPECT_EQ(packed[0], 0xab) << "nothing is written for invalid input";
+  w[4] = 1;
+  EXPECT_FALSE(pack({Format::Lut2, 2, 4, 4, 8}, w.data(), packed.data())) << "tile_n < 4 * lanes";
+  EXPECT_TRUE(pack({Format::Lut2, 2, 4, 4, 16}, w.data(), packed.data()));
 }
 
 } // namespace

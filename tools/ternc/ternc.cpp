@@ -49,17 +49,21 @@ cl::opt<int64_t> mOpt("m", cl::desc("Activation rows (tokens) the kernel is tune
 cl::opt<int64_t> nOpt("n", cl::desc("Output features (rows of the weight matrix)"),
                       cl::Required, cl::sub(kernelCommand), cl::cat(shapeCategory));
 cl::opt<int64_t> kOpt("k", cl::desc("Input features (columns of the weight matrix); a multiple "
-                                    "of the packing group (4 for i2)"),
+                                    "of the packing group (4 for i2 and base3, 2 for lut2)"),
                       cl::Required, cl::sub(kernelCommand), cl::cat(shapeCategory));
 
 cl::OptionCategory kernelCategory("Kernel");
-cl::opt<std::string> packingOpt("packing", cl::desc("Weight packing: i2 (2 bits per weight)"),
-                                cl::init("i2"), cl::sub(kernelCommand), cl::cat(kernelCategory));
-cl::opt<std::string> strategyOpt("strategy",
-                                 cl::desc("Kernel strategy: mfree (multiply-free, int8 dot "
-                                          "products of activations with {0,1,2}-coded weights)"),
-                                 cl::init("mfree"), cl::sub(kernelCommand),
-                                 cl::cat(kernelCategory));
+cl::opt<std::string> strategyOpt(
+    "strategy",
+    cl::desc("Kernel strategy: mfree (multiply-free: int8 dot products of activations with "
+             "{0,1,2}-coded weights) or lut (per-row tables of group sums, indexed by the "
+             "weights through byte shuffles)"),
+    cl::init("mfree"), cl::sub(kernelCommand), cl::cat(kernelCategory));
+cl::opt<std::string> packingOpt(
+    "packing",
+    cl::desc("Weight packing: i2 (2 bits per weight) or base3 (1.6 bits) for mfree; lut2 "
+             "(2 bits) or lut3 (1.67 bits) for lut. Default: i2 for mfree, lut3 for lut"),
+    cl::sub(kernelCommand), cl::cat(kernelCategory));
 cl::opt<std::string> kernelOpt(
     "kernel",
     cl::desc("Kernel parameters instead of the strategy's defaults, as a #tern.kernel attribute, "
@@ -86,7 +90,7 @@ cl::opt<std::string> outputOpt("o", cl::desc("Output directory (for --emit=artif
                                              "('-' for stdout)"),
                                cl::value_desc("path"), cl::sub(kernelCommand), cl::sub(compileCommand),
                                cl::cat(outputCategory));
-enum class Emit { Artifact, Tern, LLVMDialect, LLVMIR, Assembly };
+enum class Emit { Artifact, Tern, LLVMDialect, LLVMIR, Assembly, Object };
 cl::opt<Emit> emitOpt(
     "emit", cl::desc("What to write"), cl::init(Emit::Artifact),
     cl::values(clEnumValN(Emit::Artifact, "artifact",
@@ -94,7 +98,10 @@ cl::opt<Emit> emitOpt(
                clEnumValN(Emit::Tern, "tern", "the kernel-level tern IR"),
                clEnumValN(Emit::LLVMDialect, "llvm-dialect", "the IR after tern-lower-to-llvm"),
                clEnumValN(Emit::LLVMIR, "llvm", "optimized LLVM IR"),
-               clEnumValN(Emit::Assembly, "asm", "target assembly")),
+               clEnumValN(Emit::Assembly, "asm", "target assembly"),
+               clEnumValN(Emit::Object, "obj",
+                          "a relocatable object exporting the kernel (to link into a program "
+                          "that defines tern_parallel_for)")),
     cl::sub(kernelCommand), cl::cat(outputCategory));
 cl::opt<bool> keepIrOpt("keep-ir",
                         cl::desc("Also write the IR of every stage (.tern.mlir, .ll, .s) next to "
@@ -194,14 +201,16 @@ int runKernel(mlir::MLIRContext &ctx) {
   spec.n = nOpt;
   spec.k = kOpt;
   spec.symbol = symbolOpt;
-  std::optional<Packing> packing = symbolizePacking(packingOpt);
-  if (!packing)
-    return fail("unknown packing '" + packingOpt + "'; expected i2");
-  spec.packing = *packing;
   std::optional<Strategy> strategy = symbolizeStrategy(strategyOpt);
   if (!strategy)
-    return fail("unknown strategy '" + strategyOpt + "'; expected mfree");
+    return fail("unknown strategy '" + strategyOpt + "'; expected mfree or lut");
   spec.strategy = *strategy;
+  std::string packingName =
+      packingOpt.empty() ? (*strategy == Strategy::lut ? "lut3" : "i2") : packingOpt.getValue();
+  std::optional<Packing> packing = symbolizePacking(packingName);
+  if (!packing)
+    return fail("unknown packing '" + packingName + "'; expected i2, base3, lut2 or lut3");
+  spec.packing = *packing;
   if (!kernelOpt.empty()) {
     ctx.loadDialect<TernDialect>();
     std::string diagnostics;
@@ -231,7 +240,7 @@ int runKernel(mlir::MLIRContext &ctx) {
       return fail(std::move(e));
     if (!quietOpt) {
       llvm::errs() << "ternc: wrote " << outputOpt << " (" << nOpt << "x" << kOpt << " "
-                   << packingOpt << ", ";
+                   << packingName << ", ";
       mlir::Attribute(resolveKernelAttr(&ctx, spec, *target)).print(llvm::errs());
       llvm::errs() << ", " << target->describe() << ")\n";
     }
@@ -259,10 +268,11 @@ int runKernel(mlir::MLIRContext &ctx) {
     return writeOutput(outputOpt, [&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); })
                ? fail("cannot write output")
                : 0;
-  auto assembly = emitNative(**llvmModule, *target, NativeFileKind::Assembly);
-  if (!assembly)
-    return fail(assembly.takeError());
-  return writeOutput(outputOpt, [&](llvm::raw_ostream &os) { os << *assembly; })
+  auto native = emitNative(**llvmModule, *target,
+                           emitOpt == Emit::Object ? NativeFileKind::Object : NativeFileKind::Assembly);
+  if (!native)
+    return fail(native.takeError());
+  return writeOutput(outputOpt, [&](llvm::raw_ostream &os) { os << *native; })
              ? fail("cannot write output")
              : 0;
 }
@@ -278,7 +288,8 @@ int main(int argc, char **argv) {
       "ternc: the Tern compiler\n\n"
       "  ternc compile --model CHECKPOINT [--target host] -o NAME.tern\n"
       "      compiles a BitNet b1.58 model (Hugging Face directory or GGUF) for tern-run\n"
-      "  ternc kernel --n N --k K [--m M] [--packing i2] [--strategy mfree] [--target host] -o DIR\n"
+      "  ternc kernel --n N --k K [--m M] [--strategy mfree|lut] [--packing i2|base3|lut2|lut3]\n"
+      "               [--target host] -o DIR\n"
       "      compiles one ternary matmul into DIR/kernel.so + DIR/manifest.json\n\n"
       "Run `ternc kernel --help` for every flag of a subcommand.\n");
   mlir::DialectRegistry registry;

@@ -2,22 +2,15 @@
 #ifndef TERN_COMPILER_LOWERING_MFREE_MFREEMATMUL_H
 #define TERN_COMPILER_LOWERING_MFREE_MFREEMATMUL_H
 
-#include "dialects/tern/TernDialect.h"
-
-#include "mlir/IR/PatternMatch.h"
+#include "compiler/lowering/MatmulEmitter.h"
 
 namespace tern {
 
-/// The operands of a tern.matmul being lowered; `weights` is an !llvm.ptr to
-/// the packed bytes.
-struct MatmulOperands {
-  mlir::Value a, aScale, weights, weightScale, out;
-};
-
-/// Replaces `op` with the loops of the mfree strategy reading i2 weights in
-/// packing::MfreeI2Layout.
+/// Replaces `op` with the loops of the mfree strategy reading i2 or base3
+/// weights in packing::MfreeLayout. `target` (null: unknown) decides how
+/// base3 digits are decoded.
 mlir::LogicalResult lowerMfreeMatmul(MatmulOp op, const MatmulOperands &operands,
-                                     mlir::RewriterBase &rewriter);
+                                     const TargetDesc *target, mlir::RewriterBase &rewriter);
 
 /// The documented default parameters of the mfree strategy for a target whose
 /// widest vector has `lanes` 32-bit lanes and a matmul with m rows:

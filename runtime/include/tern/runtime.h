@@ -65,13 +65,14 @@ typedef struct {
   int64_t n;            /* output rows of the weight matrix */
   int64_t k;            /* input columns */
   int64_t m_hint;       /* rows the kernel was tuned for; any m >= 1 runs */
-  const char *packing;  /* "i2" */
-  const char *strategy; /* "mfree" */
+  const char *packing;  /* "i2", "base3", "lut2", "lut3" */
+  const char *strategy; /* "mfree", "lut" */
   const char *layout;   /* byte layout of the packed weights, e.g. "mfree_i2" */
   int64_t lanes;        /* kernel parameters, see #tern.kernel */
   int64_t tile_n;
   int64_t tile_m;
   int64_t unroll_k;
+  int64_t prefetch;
   int64_t packed_bytes; /* size of the packed weight buffer */
   const char *target_triple;
   const char *target_cpu;

@@ -62,6 +62,31 @@ func.func @vdot_lanes(%acc: vector<16xi32>, %u: vector<32xi8>) -> vector<16xi32>
 
 // -----
 
+func.func @vdot_lhs_max(%acc: vector<16xi32>, %u: vector<64xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{lhs_max must be in [1, 255], got 256}}
+  %r = tern.vdot %acc, %u, %u {lhs_max = 256} : vector<16xi32>, vector<64xi8>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+func.func @lookup_table(%t: vector<32xi8>, %i: vector<64xi8>) -> vector<64xi8> {
+  // expected-error @+1 {{operand #0 must be vector of 8-bit signless integer values of length 16}}
+  %r = tern.lookup16 %t[%i] : vector<32xi8>, vector<64xi8>
+  return %r : vector<64xi8>
+}
+
+// -----
+
+func.func @lut_tile(%a: memref<?x64xi8>, %as: memref<?xf32>, %w: !tern.ternary<32x64, #tern.packing<lut3>>, %ws: f32, %y: memref<?x32xf32>) {
+  // expected-error @+2 {{a lut kernel's tile_n must be a multiple of 4 * lanes (64 rows per lookup), got 32}}
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x64xi8>, memref<?xf32>, !tern.ternary<32x64, #tern.packing<lut3>>, f32) outs(%y : memref<?x32xf32>)
+              {kernel = #tern.kernel<lut, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1>}
+  return
+}
+
+// -----
+
 func.func @buffer_sizes(%p: !llvm.ptr, %m: index) {
   // expected-error @+1 {{expected 2 sizes for the dynamic dimensions, got 1}}
   %a = tern.buffer_from_ptr %p[%m] : memref<?x?xi8>

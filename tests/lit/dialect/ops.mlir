@@ -57,7 +57,16 @@ func.func @kernel_ops(%rt: !llvm.ptr, %pa: !llvm.ptr, %pw: !llvm.ptr, %m: index,
   tern.parallel_dispatch @body(%m) runtime(%rt) captures(%a, %ws : memref<?x2560xi8>, f32)
   // CHECK: tern.vdot %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi32>, vector<64xi8>
   %r = tern.vdot %acc, %u, %s : vector<16xi32>, vector<64xi8>
-  return %r : vector<16xi32>
+  // CHECK: tern.vdot %{{.*}}, %{{.*}}, %{{.*}} {lhs_max = 255 : i64} : vector<16xi32>, vector<64xi8>
+  %r2 = tern.vdot %r, %u, %s {lhs_max = 255} : vector<16xi32>, vector<64xi8>
+  // CHECK: tern.lookup16 %{{.*}}[%{{.*}}] : vector<16xi8>, vector<64xi8>
+  %t = vector.extract_strided_slice %u {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+  %l = tern.lookup16 %t[%s] : vector<16xi8>, vector<64xi8>
+  // CHECK: #tern.kernel<lut, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 2, prefetch = 8>
+  %w3 = tern.buffer_from_ptr %pw : !tern.ternary<640x2560, #tern.packing<lut3>>
+  tern.matmul ins(%a, %as, %w3, %ws : memref<?x2560xi8>, memref<?xf32>, !tern.ternary<640x2560, #tern.packing<lut3>>, f32)
+              outs(%y : memref<?x640xf32>) {kernel = #tern.kernel<lut, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 2, prefetch = 8>}
+  return %r2 : vector<16xi32>
 }
 
 func.func private @body(%begin: index, %end: index, %a: memref<?x2560xi8>, %s: f32)

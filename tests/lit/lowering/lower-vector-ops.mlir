@@ -1,5 +1,5 @@
-// tern-lower-vdot picks the instructions of the module's target.
-// RUN: tern-opt %s -split-input-file --tern-lower-vdot | FileCheck %s
+// tern-lower-vector-ops picks the instructions of the module's target.
+// RUN: tern-opt %s -split-input-file --tern-lower-vector-ops | FileCheck %s
 
 // CHECK-LABEL: func.func @avx512_vnni
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
@@ -17,15 +17,38 @@ module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
 // -----
 
 // Without VNNI: pmaddubsw to 16-bit pair sums, pmaddwd with ones to 32 bits.
+// Full-range unsigned bytes would saturate pmaddubsw: those widen instead.
+// Lookups: pshufb, the table repeated in each 128-bit lane.
 // CHECK-LABEL: func.func @avx2
 // CHECK:         %[[PAIRS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
 // CHECK:         %[[QUADS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PAIRS]], %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // CHECK:         arith.addi %{{.*}}, %[[QUADS]] : vector<8xi32>
+// CHECK:         arith.extui %{{.*}} : vector<32xi8> to vector<32xi32>
+// CHECK-NOT:     pmadd
+// CHECK:         %[[TABLE:.*]] = vector.shuffle %[[T:.*]], %[[T]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<16xi8>, vector<16xi8>
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[TABLE]], %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
 module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
                    features = <["+avx2", "+ssse3"]>>} {
-  func.func @avx2(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+  func.func @avx2(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>, %t: vector<16xi8>)
+      -> (vector<8xi32>, vector<8xi32>, vector<32xi8>) {
     %r = tern.vdot %acc, %u, %s : vector<8xi32>, vector<32xi8>
-    return %r : vector<8xi32>
+    %wide = tern.vdot %acc, %u, %s {lhs_max = 255} : vector<8xi32>, vector<32xi8>
+    %l = tern.lookup16 %t[%u] : vector<16xi8>, vector<32xi8>
+    return %r, %wide, %l : vector<8xi32>, vector<8xi32>, vector<32xi8>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: func.func @avx512_lookup
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"(%{{.*}}, %{{.*}}) : (vector<64xi8>, vector<64xi8>) -> vector<64xi8>
+// CHECK:         llvm.call_intrinsic "llvm.x86.ssse3.pshuf.b.128"(%{{.*}}, %{{.*}}) : (vector<16xi8>, vector<16xi8>) -> vector<16xi8>
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v4",
+                   features = <["+avx2", "+avx512f", "+avx512bw", "+ssse3"]>>} {
+  func.func @avx512_lookup(%t: vector<16xi8>, %i: vector<64xi8>, %j: vector<16xi8>) -> (vector<64xi8>, vector<16xi8>) {
+    %l = tern.lookup16 %t[%i] : vector<16xi8>, vector<64xi8>
+    %m = tern.lookup16 %t[%j] : vector<16xi8>, vector<16xi8>
+    return %l, %m : vector<64xi8>, vector<16xi8>
   }
 }
 
@@ -44,13 +67,20 @@ module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
 
 // -----
 
+// sdot reads both operands as signed bytes: only for lhs_max <= 127. tbl
+// looks up 16 bytes at a time.
 // CHECK-LABEL: func.func @aarch64_dotprod
 // CHECK:         arm_neon.intr.sdot %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi8>, vector<16xi8> to vector<4xi32>
+// CHECK:         arith.extui %{{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK-COUNT-2: llvm.call_intrinsic "llvm.aarch64.neon.tbl1"(%{{.*}}, %{{.*}}) : (vector<16xi8>, vector<16xi8>) -> vector<16xi8>
 module attributes {tern.target = #llvm.target<triple = "aarch64-unknown-linux-gnu", chip = "cortex-a76",
                    features = <["+neon", "+dotprod"]>>} {
-  func.func @aarch64_dotprod(%acc: vector<4xi32>, %u: vector<16xi8>, %s: vector<16xi8>) -> vector<4xi32> {
+  func.func @aarch64_dotprod(%acc: vector<4xi32>, %u: vector<16xi8>, %s: vector<16xi8>, %t: vector<16xi8>,
+                             %i: vector<32xi8>) -> (vector<4xi32>, vector<4xi32>, vector<32xi8>) {
     %r = tern.vdot %acc, %u, %s : vector<4xi32>, vector<16xi8>
-    return %r : vector<4xi32>
+    %wide = tern.vdot %acc, %u, %s {lhs_max = 200} : vector<4xi32>, vector<16xi8>
+    %l = tern.lookup16 %t[%i] : vector<16xi8>, vector<32xi8>
+    return %r, %wide, %l : vector<4xi32>, vector<4xi32>, vector<32xi8>
   }
 }
 
@@ -67,4 +97,15 @@ module attributes {tern.target = #llvm.target<triple = "aarch64-unknown-linux-gn
 func.func @generic(%acc: vector<1xi32>, %u: vector<4xi8>, %s: vector<4xi8>) -> vector<1xi32> {
   %r = tern.vdot %acc, %u, %s : vector<1xi32>, vector<4xi8>
   return %r : vector<1xi32>
+}
+
+// -----
+
+// Without a byte shuffle, a lookup is a compare and select per table entry.
+// CHECK-LABEL: func.func @generic_lookup
+// CHECK-COUNT-16: arith.select
+// CHECK-NOT:     tern.lookup16
+func.func @generic_lookup(%t: vector<16xi8>, %i: vector<8xi8>) -> vector<8xi8> {
+  %l = tern.lookup16 %t[%i] : vector<16xi8>, vector<8xi8>
+  return %l : vector<8xi8>
 }

@@ -1,4 +1,4 @@
-//===- LowerVdot.cpp - tern.vdot to target instructions or plain vectors --===//
+//===- LowerVectorOps.cpp - tern.vdot/lookup16 to target instructions ----===//
 #include "compiler/lowering/Passes.h"
 #include "targets/Target.h"
 
@@ -13,7 +13,7 @@
 using namespace mlir;
 
 namespace tern {
-#define GEN_PASS_DEF_TERNLOWERVDOT
+#define GEN_PASS_DEF_TERNLOWERVECTOROPS
 #include "compiler/lowering/Passes.h.inc"
 
 namespace {
@@ -43,7 +43,28 @@ struct GenericVdot final : OpRewritePattern<VdotOp> {
   }
 };
 
-struct TernLowerVdotPass final : impl::TernLowerVdotBase<TernLowerVdotPass> {
+/// table[indices] as a select per table entry: correct everywhere, for
+/// targets without a byte shuffle.
+struct GenericLookup16 final : OpRewritePattern<Lookup16Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Lookup16Op op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType type = op.getType();
+    Value result = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(type));
+    for (int64_t e = 0; e < 16; ++e) {
+      Value entry = vector::BroadcastOp::create(
+          rewriter, loc, type, vector::ExtractOp::create(rewriter, loc, op.getTable(), ArrayRef<int64_t>{e}));
+      Value key = arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(e).getValue()));
+      Value hit = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, op.getIndices(), key);
+      result = arith::SelectOp::create(rewriter, loc, hit, entry, result);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct TernLowerVectorOpsPass final : impl::TernLowerVectorOpsBase<TernLowerVectorOpsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     RewritePatternSet patterns(&getContext());
@@ -53,9 +74,9 @@ struct TernLowerVdotPass final : impl::TernLowerVdotBase<TernLowerVdotPass> {
         module.emitError(llvm::toString(target.takeError()));
         return signalPassFailure();
       }
-      lookupTargetBackend(target->arch)->populateVdotPatterns(*target, patterns);
+      lookupTargetBackend(target->arch)->populateVectorOpPatterns(*target, patterns);
     }
-    patterns.add<GenericVdot>(&getContext(), /*benefit=*/1);
+    patterns.add<GenericVdot, GenericLookup16>(&getContext(), /*benefit=*/1);
     if (failed(applyPatternsGreedily(module, std::move(patterns))))
       signalPassFailure();
   }

@@ -1,0 +1,65 @@
+//===- MatmulEmitter.h - what every matmul lowering shares ------*- C++ -*-===//
+//
+// The strategies differ in how they accumulate sum_k a[m][k] w[n][k]; around
+// that they share the operands, the parallel loop over blocks of output rows,
+// the register tiles of activation rows, the streamed weight loads and the
+// scaled (and, on the last block, masked) stores of the results.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_COMPILER_LOWERING_MATMULEMITTER_H
+#define TERN_COMPILER_LOWERING_MATMULEMITTER_H
+
+#include "dialects/tern/TernDialect.h"
+#include "targets/Target.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace tern {
+
+/// The operands of a tern.matmul being lowered; `weights` is an !llvm.ptr to
+/// the packed bytes.
+struct MatmulOperands {
+  mlir::Value a, aScale, weights, weightScale, out;
+};
+
+class MatmulEmitter {
+protected:
+  MatmulEmitter(MatmulOp op, const MatmulOperands &operands, mlir::RewriterBase &rewriter);
+
+  mlir::Value index(int64_t v);
+  mlir::Value i64(int64_t v);
+  mlir::Value add(mlir::Value x, mlir::Value y);
+  mlir::Value mul(mlir::Value x, mlir::Value y);
+  mlir::Value toI64(mlir::Value v);
+  mlir::Value zeros(mlir::VectorType type);
+  mlir::Value splat(mlir::VectorType type, int64_t value);
+
+  /// body(i) for i in [0, count), iterations spread over the runtime's threads.
+  void emitParallel(mlir::Value count, llvm::function_ref<void(mlir::Value)> body);
+  /// body(m0, tileRows) over [lower, upper): tiles of tileM rows while they
+  /// fit, then single rows.
+  void emitRowTiles(mlir::Value lower, mlir::Value upper, int64_t tileM,
+                    llvm::function_ref<void(mlir::Value, int64_t)> body);
+  /// emit(validRows) for block `block` of `blocks` blocks of tileN of the N
+  /// output rows: the last block may hold fewer rows.
+  void emitForValidRows(mlir::Value block, int64_t blocks, int64_t tileN,
+                        llvm::function_ref<void(int64_t)> emit);
+  /// A vector of packed weights at byte `offset`, asking for the bytes
+  /// `prefetchBytes` further on (0: none) since decoding streams them once.
+  mlir::Value loadWeights(mlir::VectorType type, mlir::Value offset, int64_t prefetchBytes);
+  /// a_scale[m] * w_scale in every lane of a `lanes`-wide f32 vector.
+  mlir::Value divisor(mlir::Value m, int64_t lanes);
+  /// out[m][n0 + i] = sums[i] / divisor for i < min(validRows, lanes).
+  void storeScaled(mlir::Value m, mlir::Value n0, mlir::Value sums, mlir::Value divisor,
+                   int64_t validRows);
+
+  mlir::RewriterBase &b;
+  mlir::Location loc;
+  MatmulOp op;
+  mlir::Value a, aScale, weights, weightScale, out;
+  int64_t n, k;
+};
+
+} // namespace tern
+
+#endif // TERN_COMPILER_LOWERING_MATMULEMITTER_H

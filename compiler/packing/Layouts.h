@@ -1,0 +1,108 @@
+//===- Layouts.h - byte layouts of packed ternary weights -------*- C++ -*-===//
+//
+// Each kernel reads its weights in one layout; the lowerings emit loads at
+// these offsets and the packers (ternc for models, tests and benchmarks for
+// single kernels) write them, so both sides share one definition. Plain C++:
+// no MLIR.
+//
+// mfree_i2 / mfree_base3 (strategy mfree). Rows are grouped in blocks of
+// tileN, K in chunks of 4 * planes (16 for i2, 20 for base3). A chunk of a
+// block is tileN / lanes vectors of 4 * lanes bytes; byte j of vector v holds
+// the weights of row  block * tileN + v * lanes + j / 4  at columns
+// chunk * 4 * planes + 4 * s + j % 4, plane s < planes. So one int8
+// dot-product step (4 bytes per 32-bit lane) with the activation bytes
+// [4s, 4s + 4) broadcast to every lane computes `lanes` rows at once.
+//   i2: plane s in bits 2s, 2s + 1, as w + 1.
+//   base3: the 5 digits d_s = w + 1 as v = sum d_s 3^(4 - s), stored as
+//     ceil(256 v / 243): then d_s = (x_s >= 86) + (x_s >= 171) with
+//     x_0 = byte, x_{s+1} = 3 x_s mod 256 (exact for all 243 values).
+// Padding (rows >= N, columns >= K) holds weight 0 where it could be read.
+//
+// lut2 / lut3 (strategy lut). Weights in groups of g = 2 or 3 along K, each
+// group of a row one code: lut2 (d0 d1) in base 3, 0..8; lut3 the base-3
+// value c of (d0 d1 d2), folded by the symmetry w -> -w to a magnitude
+// c <= 13 (else 26 - c) and a sign bit. Rows in blocks of tileN, in vectors
+// of 4 * lanes rows (one byte each). Per block, per pair of groups
+// (2p, 2p + 1), per vector: one byte per row, group 2p in the low nibble and
+// 2p + 1 in the high one; lut3 then adds per vector and group a bit per row
+// (byte r / 8, bit r % 8) after all the index bytes of the pair. Groups past
+// K (and the odd group that completes the last pair) hold zero weights.
+// Within a vector the rows are ordered for the widening step: interleaving
+// the bytes of 128-bit lane L of two lookups gives 16-bit sums of rows
+// [8L, 8L + 8) from the lane's first half and [V/2 + 8L, V/2 + 8L + 8) from
+// its second (V = 4 * lanes), so byte 16L + 8h + i holds row h V/2 + 8L + i.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_COMPILER_PACKING_LAYOUTS_H
+#define TERN_COMPILER_PACKING_LAYOUTS_H
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tern::packing {
+
+enum class Format { MfreeI2, MfreeBase3, Lut2, Lut3 };
+
+/// "mfree_i2", "mfree_base3", "lut2", "lut3": the manifest's "layout".
+const char *formatName(Format format);
+std::optional<Format> parseFormat(std::string_view name);
+
+struct LayoutParams {
+  Format format = Format::MfreeI2;
+  int64_t n = 0, k = 0;
+  int64_t lanes = 0, tileN = 0;
+};
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The mfree layouts' geometry.
+struct MfreeLayout {
+  static constexpr int64_t kBytesPerLane = 4;
+  LayoutParams p;
+  int64_t planes() const { return p.format == Format::MfreeBase3 ? 5 : 4; }
+  int64_t chunk() const { return kBytesPerLane * planes(); } // K values per chunk
+  int64_t blocks() const { return ceilDiv(p.n, p.tileN); }
+  int64_t chunks() const { return ceilDiv(p.k, chunk()); }
+  int64_t vectorsPerChunk() const { return p.tileN / p.lanes; }
+  int64_t vectorBytes() const { return kBytesPerLane * p.lanes; }
+  int64_t chunkBytes() const { return vectorsPerChunk() * vectorBytes(); }
+  int64_t blockBytes() const { return chunks() * chunkBytes(); }
+  int64_t totalBytes() const { return blocks() * blockBytes(); }
+};
+
+/// The lut layouts' geometry.
+struct LutLayout {
+  LayoutParams p;
+  int64_t group() const { return p.format == Format::Lut3 ? 3 : 2; }
+  bool signs() const { return p.format == Format::Lut3; }
+  int64_t rowsPerVector() const { return 4 * p.lanes; }
+  int64_t vectors() const { return p.tileN / rowsPerVector(); }
+  int64_t blocks() const { return ceilDiv(p.n, p.tileN); }
+  int64_t groups() const { return ceilDiv(p.k, group()); }
+  int64_t pairs() const { return ceilDiv(groups(), 2); }
+  int64_t signBytes() const { return rowsPerVector() / 8; } // per vector and group
+  int64_t pairBytes() const { return p.tileN + (signs() ? 2 * vectors() * signBytes() : 0); }
+  int64_t blockBytes() const { return pairs() * pairBytes(); }
+  int64_t totalBytes() const { return blocks() * blockBytes(); }
+  /// The byte of a vector that holds row `row` (< rowsPerVector()) of it.
+  int64_t positionOfRow(int64_t row) const {
+    int64_t half = rowsPerVector() / 2, h = row / half, inHalf = row % half;
+    return 16 * (inHalf / 8) + 8 * h + inHalf % 8;
+  }
+  /// Offset, from the pair's start, of the sign bytes of (vector, group half).
+  int64_t signOffset(int64_t vector, int64_t half) const {
+    return p.tileN + (2 * vector + half) * signBytes();
+  }
+};
+
+int64_t packedBytes(const LayoutParams &params);
+
+/// Packs `weights` (N x K row-major, values in {-1, 0, 1}) into `out`
+/// (packedBytes(params) bytes). Returns false, writing nothing, on a value
+/// outside {-1, 0, 1} or geometry the layout cannot hold.
+bool pack(const LayoutParams &params, const int8_t *weights, uint8_t *out);
+
+} // namespace tern::packing
+
+#endif // TERN_COMPILER_PACKING_LAYOUTS_H

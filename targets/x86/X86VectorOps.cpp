@@ -1,0 +1,136 @@
+//===- X86VectorOps.cpp - tern.vdot and tern.lookup16 on x86 --------------===//
+#include "targets/x86/X86Target.h"
+#include "targets/Target.h"
+
+#include "dialects/tern/TernDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace tern {
+namespace {
+
+int64_t lanesOf(VdotOp op) { return op.getAcc().getType().getNumElements(); }
+
+/// Which x86 instructions a target has for tern.vdot.
+struct VdotSupport {
+  bool vnniNarrow, vnniWide; // vpdpbusd on xmm/ymm, on zmm
+  bool sse, avx2, avx512;    // pmaddubsw on xmm, ymm, zmm
+
+  explicit VdotSupport(const TargetDesc &target)
+      : vnniNarrow(target.hasFeature("avxvnni") ||
+                   (target.hasFeature("avx512vnni") && target.hasFeature("avx512vl"))),
+        vnniWide(target.hasFeature("avx512vnni")), sse(target.hasFeature("ssse3")),
+        avx2(target.hasFeature("avx2")), avx512(target.hasFeature("avx512bw")) {}
+
+  bool vpdpbusd(int64_t lanes) const {
+    return lanes == 16 ? vnniWide : (lanes == 8 || lanes == 4) && vnniNarrow;
+  }
+  bool pmaddubsw(int64_t lanes) const {
+    return lanes == 16 ? avx512 : lanes == 8 ? avx2 : lanes == 4 && sse;
+  }
+};
+
+Value callIntrinsic(PatternRewriter &rewriter, Location loc, Type result, StringRef name,
+                    ValueRange args) {
+  return LLVM::CallIntrinsicOp::create(rewriter, loc, result, rewriter.getStringAttr(name), args)
+      .getResult(0);
+}
+
+/// acc + dot4(u8 lhs, s8 rhs) in one vpdpbusd.
+struct VdotToVpdpbusd final : OpRewritePattern<VdotOp> {
+  VdotToVpdpbusd(MLIRContext *ctx, VdotSupport support)
+      : OpRewritePattern(ctx, /*benefit=*/3), support(support) {}
+
+  LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
+    int64_t lanes = lanesOf(op);
+    if (!support.vpdpbusd(lanes))
+      return rewriter.notifyMatchFailure(op, "no vpdpbusd of this width on the target");
+    std::string name = "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32);
+    rewriter.replaceOp(op, callIntrinsic(rewriter, op.getLoc(), op.getAcc().getType(), name,
+                                         {op.getAcc(), op.getLhs(), op.getRhs()}));
+    return success();
+  }
+
+  VdotSupport support;
+};
+
+/// acc + pmaddwd(pmaddubsw(lhs, rhs), 1): exact when lhs <= 127 keeps the
+/// saturating 16-bit pair sums within range.
+struct VdotToMaddubs final : OpRewritePattern<VdotOp> {
+  VdotToMaddubs(MLIRContext *ctx, VdotSupport support)
+      : OpRewritePattern(ctx, /*benefit=*/2), support(support) {}
+
+  LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
+    if (op.getLhsMax() > 127)
+      return rewriter.notifyMatchFailure(op, "pmaddubsw would saturate");
+    int64_t lanes = lanesOf(op);
+    if (!support.pmaddubsw(lanes))
+      return rewriter.notifyMatchFailure(op, "no pmaddubsw of this width on the target");
+    StringRef maddubs, maddwd;
+    if (lanes == 16) {
+      maddubs = "llvm.x86.avx512.pmaddubs.w.512";
+      maddwd = "llvm.x86.avx512.pmaddw.d.512";
+    } else if (lanes == 8) {
+      maddubs = "llvm.x86.avx2.pmadd.ub.sw";
+      maddwd = "llvm.x86.avx2.pmadd.wd";
+    } else {
+      maddubs = "llvm.x86.ssse3.pmadd.ub.sw.128";
+      maddwd = "llvm.x86.sse2.pmadd.wd";
+    }
+    Location loc = op.getLoc();
+    auto i16Vec = VectorType::get({lanes * 2}, rewriter.getI16Type());
+    Value pairs = callIntrinsic(rewriter, loc, i16Vec, maddubs, {op.getLhs(), op.getRhs()});
+    Value ones = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(i16Vec, rewriter.getI16IntegerAttr(1).getValue()));
+    Value quads = callIntrinsic(rewriter, loc, op.getAcc().getType(), maddwd, {pairs, ones});
+    rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(), quads);
+    return success();
+  }
+
+  VdotSupport support;
+};
+
+/// table[indices] by pshufb, the 16-byte table repeated in every 128-bit lane
+/// (pshufb looks up within its lane).
+struct Lookup16ToPshufb final : OpRewritePattern<Lookup16Op> {
+  Lookup16ToPshufb(MLIRContext *ctx, VdotSupport support)
+      : OpRewritePattern(ctx, /*benefit=*/2), support(support) {}
+
+  LogicalResult matchAndRewrite(Lookup16Op op, PatternRewriter &rewriter) const override {
+    int64_t bytes = op.getIndices().getType().getNumElements();
+    // pshufb comes with pmaddubsw: SSSE3, AVX2, AVX-512BW.
+    if (bytes % 16 != 0 || !support.pmaddubsw(bytes / 4))
+      return rewriter.notifyMatchFailure(op, "no pshufb of this width on the target");
+    StringRef name = bytes == 64   ? "llvm.x86.avx512.pshuf.b.512"
+                     : bytes == 32 ? "llvm.x86.avx2.pshuf.b"
+                                   : "llvm.x86.ssse3.pshuf.b.128";
+    SmallVector<int64_t> repeat;
+    for (int64_t i = 0; i < bytes; ++i)
+      repeat.push_back(i % 16);
+    Value table = vector::ShuffleOp::create(rewriter, op.getLoc(), op.getTable(), op.getTable(), repeat);
+    rewriter.replaceOp(op, callIntrinsic(rewriter, op.getLoc(), op.getType(), name,
+                                         {table, op.getIndices()}));
+    return success();
+  }
+
+  VdotSupport support;
+};
+
+} // namespace
+
+int64_t x86NativeVdotLhsMax(const TargetDesc &target, int64_t lanes) {
+  VdotSupport support(target);
+  return support.vpdpbusd(lanes) ? 255 : support.pmaddubsw(lanes) ? 127 : 0;
+}
+
+void populateX86VectorOpPatterns(const TargetDesc &target, RewritePatternSet &patterns) {
+  patterns.add<VdotToVpdpbusd, VdotToMaddubs, Lookup16ToPshufb>(patterns.getContext(),
+                                                                VdotSupport(target));
+}
+
+} // namespace tern
