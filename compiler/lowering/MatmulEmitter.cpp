@@ -80,12 +80,21 @@ Value MatmulEmitter::loadWeights(VectorType type, Value offset, int64_t prefetch
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Value address = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights, ValueRange{offset});
   Value loaded = LLVM::LoadOp::create(b, loc, type, address, /*alignment=*/1);
-  if (prefetchBytes > 0) {
-    Value ahead = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights,
-                                      ValueRange{add(offset, i64(prefetchBytes))});
-    LLVM::Prefetch::create(b, loc, ahead, /*rw=*/0, /*hint=*/0, /*cache=*/1);
-  }
+  if (prefetchBytes > 0)
+    prefetchWeights(add(offset, i64(prefetchBytes)));
   return loaded;
+}
+
+void MatmulEmitter::prefetchWeights(Value offset) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  Value address = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights, ValueRange{offset});
+  // Non-temporal: each weight byte is read once per call.
+  LLVM::Prefetch::create(b, loc, address, /*rw=*/0, /*hint=*/0, /*cache=*/1);
+}
+
+void MatmulEmitter::prefetchRange(Value offset, int64_t bytes) {
+  for (int64_t line = 0; line < bytes; line += 64)
+    prefetchWeights(add(offset, i64(line)));
 }
 
 Value MatmulEmitter::divisor(Value m, int64_t lanes) {

@@ -47,6 +47,11 @@ protected:
   /// A vector of packed weights at byte `offset`, asking for the bytes
   /// `prefetchBytes` further on (0: none) since decoding streams them once.
   mlir::Value loadWeights(mlir::VectorType type, mlir::Value offset, int64_t prefetchBytes);
+  void prefetchWeights(mlir::Value offset);
+  /// Prefetches every cache line of [offset, offset + bytes): the start of a
+  /// block, which the steady-state prefetches of the previous block only
+  /// cover when that block ran on the same thread.
+  void prefetchRange(mlir::Value offset, int64_t bytes);
   /// a_scale[m] * w_scale in every lane of a `lanes`-wide f32 vector.
   mlir::Value divisor(mlir::Value m, int64_t lanes);
   /// out[m][n0 + i] = sums[i] / divisor for i < min(validRows, lanes).

@@ -147,6 +147,7 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
         json.attribute("tile_m", kernel.getTileM());
         json.attribute("unroll_k", kernel.getUnrollK());
         json.attribute("prefetch", kernel.getPrefetch());
+        json.attribute("streams", kernel.getStreams());
       });
     });
     writeTargetJson(json, target);

@@ -58,7 +58,13 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
     * `tile_n`: output rows per block, a multiple of `lanes`; blocks are the
       unit of work distributed over threads and of the packed weight layout.
     * `tile_m`: activation rows per register tile.
-    * `unroll_k`: K chunks (16 weights per row each) per loop iteration.
+    * `unroll_k`: steps along K per loop iteration: mfree chunks (16 weights
+      per row for i2, 20 for base3), lut pairs of groups (a divisor of 32).
+    * `prefetch`: how many steps ahead the weights are software-prefetched
+      (0: none), for decoding, where they stream from memory once.
+    * `streams`: mfree only: K is split into this many contiguous ranges
+      read side by side, so that each thread keeps several sequential
+      memory streams in flight.
 
     Example: `#tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 4, unroll_k = 1>`
   }];
@@ -68,9 +74,11 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
     "int64_t":$tile_n,
     "int64_t":$tile_m,
     "int64_t":$unroll_k,
-    DefaultValuedParameter<"int64_t", "0">:$prefetch
+    DefaultValuedParameter<"int64_t", "0">:$prefetch,
+    DefaultValuedParameter<"int64_t", "1">:$streams
   );
-  let assemblyFormat = "`<` $strategy `,` struct($lanes, $tile_n, $tile_m, $unroll_k, $prefetch) `>`";
+  let assemblyFormat =
+      "`<` $strategy `,` struct($lanes, $tile_n, $tile_m, $unroll_k, $prefetch, $streams) `>`";
   let genVerifyDecl = 1;
 }
 

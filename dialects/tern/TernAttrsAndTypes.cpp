@@ -32,7 +32,7 @@ bool strategySupportsPacking(Strategy strategy, Packing packing) {
 
 LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, Strategy strategy,
                                  int64_t lanes, int64_t tileN, int64_t tileM, int64_t unrollK,
-                                 int64_t prefetch) {
+                                 int64_t prefetch, int64_t streams) {
   if (lanes != 4 && lanes != 8 && lanes != 16)
     return emitError() << "lanes must be 4, 8 or 16 (128-, 256- or 512-bit vectors), got " << lanes;
   if (tileN <= 0 || tileN % lanes != 0)
@@ -47,6 +47,10 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
     return emitError() << "unroll_k must be in [1, 8], got " << unrollK;
   if (prefetch < 0 || prefetch > 64)
     return emitError() << "prefetch must be in [0, 64] chunks, got " << prefetch;
+  if (streams < 1 || streams > 8)
+    return emitError() << "streams must be in [1, 8], got " << streams;
+  if (strategy == Strategy::lut && streams != 1)
+    return emitError() << "a lut kernel reads one stream (streams = 1), got " << streams;
   // A lookup vector holds one row per byte: a block is whole vectors of them.
   if (strategy == Strategy::lut && tileN % (4 * lanes) != 0)
     return emitError() << "a lut kernel's tile_n must be a multiple of 4 * lanes (" << 4 * lanes

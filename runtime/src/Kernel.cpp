@@ -44,6 +44,7 @@ static bool loadKernel(const std::string &dir, tern_kernel &kernel) {
       !reader.positiveInt(*params, "tile_m", info.tile_m, "matmul.kernel") ||
       !reader.positiveInt(*params, "unroll_k", info.unroll_k, "matmul.kernel") ||
       !reader.nonNegativeInt(*params, "prefetch", info.prefetch, "matmul.kernel") ||
+      !reader.positiveInt(*params, "streams", info.streams, "matmul.kernel") ||
       !reader.string(*target, "triple", kernel.triple, "target") ||
       !reader.string(*target, "cpu", kernel.cpu, "target"))
     return false;

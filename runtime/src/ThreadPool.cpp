@@ -26,14 +26,36 @@ ThreadPool::ThreadPool(int numThreads) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  wake_.notify_all();
+  stop_.store(true);
+  publish();
   for (std::thread &t : workers_)
     t.join();
+}
+
+void ThreadPool::publish() {
+  // Sequentially consistent with the sleepers' count: either a worker about
+  // to sleep sees the new generation, or this sees it counted and wakes it
+  // (the lock waits until it is really waiting).
+  generation_.fetch_add(1);
+  if (sleepingWorkers_.load() > 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    wake_.notify_all();
+  }
+}
+
+uint64_t ThreadPool::awaitGeneration(uint64_t seen) {
+  uint64_t current = generation_.load(std::memory_order_acquire);
+  for (int spin = 0; current == seen && spin < spinIterations_; ++spin) {
+    TERN_CPU_RELAX();
+    current = generation_.load(std::memory_order_acquire);
+  }
+  if (current != seen)
+    return current;
+  std::unique_lock<std::mutex> lock(mutex_);
+  sleepingWorkers_.fetch_add(1);
+  wake_.wait(lock, [&] { return generation_.load() != seen; });
+  sleepingWorkers_.fetch_sub(1);
+  return generation_.load();
 }
 
 void ThreadPool::runChunk(int chunk) {
@@ -47,27 +69,14 @@ void ThreadPool::workerLoop(int index) {
   tlsInsideTask = true;
   uint64_t seen = 0;
   while (true) {
-    uint64_t current = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; current == seen && spin < spinIterations_; ++spin) {
-      TERN_CPU_RELAX();
-      current = generation_.load(std::memory_order_acquire);
-    }
-    if (current == seen) {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      current = generation_.load(std::memory_order_acquire);
-    }
-    seen = current;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stop_)
-        return;
-    }
+    seen = awaitGeneration(seen);
+    if (stop_.load())
+      return;
     if (index < chunks_)
       runChunk(index);
     // Every worker acknowledges every dispatch, even without a chunk, so none
     // can still be reading this job's fields when the next one is published.
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (pending_.fetch_sub(1) == 1 && callerSleeping_.load()) {
       std::lock_guard<std::mutex> lock(mutex_);
       done_.notify_one();
     }
@@ -87,11 +96,7 @@ void ThreadPool::parallelFor(int64_t count, tern_task_fn fn, void *closure) {
   count_ = count;
   chunks_ = static_cast<int>(std::min<int64_t>(count, size()));
   pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  wake_.notify_all();
+  publish();
 
   tlsInsideTask = true;
   runChunk(0);
@@ -100,9 +105,11 @@ void ThreadPool::parallelFor(int64_t count, tern_task_fn fn, void *closure) {
   for (int spin = 0; pending_.load(std::memory_order_acquire) != 0 && spin < spinIterations_;
        ++spin)
     TERN_CPU_RELAX();
-  if (pending_.load(std::memory_order_acquire) != 0) {
+  if (pending_.load() != 0) {
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    callerSleeping_.store(true);
+    done_.wait(lock, [&] { return pending_.load() == 0; });
+    callerSleeping_.store(false);
   }
 }
 

@@ -16,7 +16,8 @@ namespace tern::rt {
 /// splits its range into one contiguous chunk per thread. Workers spin briefly
 /// before sleeping, because a decode step dispatches hundreds of short loops
 /// and a condition-variable wake-up per loop would cost more than the loop;
-/// with more threads than cores they sleep at once instead.
+/// with more threads than cores they sleep at once instead. The mutex and
+/// condition variables are touched only when someone actually sleeps.
 class ThreadPool {
 public:
   explicit ThreadPool(int numThreads);
@@ -30,15 +31,22 @@ public:
 private:
   void workerLoop(int index);
   void runChunk(int chunk);
+  /// Returns the first generation different from `seen`, spinning then
+  /// sleeping.
+  uint64_t awaitGeneration(uint64_t seen);
+  void publish(); // next generation, waking sleepers
 
   std::vector<std::thread> workers_;
   std::mutex callerMutex_; // one parallel-for at a time
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
-  bool stop_ = false;
+  // Each on its own cache line: the caller writes one, the workers the other.
+  alignas(64) std::atomic<uint64_t> generation_{0};
+  alignas(64) std::atomic<int> pending_{0};
+  alignas(64) std::atomic<int> sleepingWorkers_{0};
+  std::atomic<bool> callerSleeping_{false};
+  std::atomic<bool> stop_{false};
   // Polling only pays when every thread has a core of its own.
   int spinIterations_ = 0;
   // The current job, published by generation_.

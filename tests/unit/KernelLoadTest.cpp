@@ -47,7 +47,7 @@ protected:
            checksum + "\", \"matmul\": {\"n\": " + n +
            ", \"k\": 128, \"m_hint\": 1, \"packing\": \"i2\", \"strategy\": \"mfree\", "
            "\"layout\": \"mfree_i2\", \"packed_bytes\": 2048, \"kernel\": {\"lanes\": 16, "
-           "\"tile_n\": 32, \"tile_m\": 1, \"unroll_k\": 2}}, \"target\": {\"arch\": \"" +
+           "\"tile_n\": 32, \"tile_m\": 1, \"unroll_k\": 2, \"prefetch\": 0, \"streams\": 1}}, \"target\": {\"arch\": \"" +
            arch + "\", \"triple\": \"t\", \"cpu\": \"c\", \"features\": " + features + "}}";
   }
 

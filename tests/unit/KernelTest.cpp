@@ -18,6 +18,9 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/Path.h"
 
 #include <gtest/gtest.h>
@@ -109,6 +112,35 @@ const std::vector<float> &referenceOutput(const Shape &shape, int64_t m,
 
 class KernelTest : public ::testing::TestWithParam<std::tuple<Variant, Kind, Shape>> {};
 
+/// Compiles the decode default (tile_m = 1), the prefill default (tile_m >
+/// 1), and odd parameters that leave remainders everywhere; returns their
+/// artifact directories.
+std::vector<std::string> compileSpecs(const std::string &variant, const Kind &kind,
+                                      const Shape &shape, const TargetDesc &target) {
+  int64_t lanes = lookupTargetBackend(target.arch)->vectorLanes(target);
+  std::vector<MatmulKernelSpec> specs(3);
+  specs[0].m = 1;
+  specs[1].m = 128;
+  specs[2].kernel = kind.strategy == Strategy::lut
+                        ? KernelAttr::get(&context(), Strategy::lut, lanes, 8 * lanes, 3, 4, 3, 1)
+                        : KernelAttr::get(&context(), Strategy::mfree, lanes, 3 * lanes, 3, 3, 2, 3);
+  std::vector<std::string> dirs;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    specs[i].n = shape.n;
+    specs[i].k = shape.k;
+    specs[i].strategy = kind.strategy;
+    specs[i].packing = kind.packing;
+    std::string dir = scratchDir(variant + "-" + stringifyStrategy(kind.strategy).str() + "-" +
+                                 stringifyPacking(kind.packing).str() + "-" +
+                                 std::to_string(shape.n) + "x" + std::to_string(shape.k) + "-" +
+                                 std::to_string(i));
+    llvm::Error e = writeMatmulKernelArtifact(&context(), specs[i], target, dir, false);
+    EXPECT_FALSE(static_cast<bool>(e)) << llvm::toString(std::move(e));
+    dirs.push_back(dir);
+  }
+  return dirs;
+}
+
 TEST_P(KernelTest, BitExactWithReference) {
   auto [variant, kind, shape] = GetParam();
   if (shape.k % packingGroupSize(kind.packing) != 0)
@@ -117,29 +149,9 @@ TEST_P(KernelTest, BitExactWithReference) {
   auto target = resolveTarget(variant.target, variant.cpu, variant.features);
   ASSERT_TRUE(static_cast<bool>(target)) << llvm::toString(target.takeError());
 
-  // The decode default (tile_m = 1), the prefill default (tile_m > 1), and
-  // odd parameters that leave remainders everywhere.
-  int64_t lanes = lookupTargetBackend(target->arch)->vectorLanes(*target);
-  std::vector<MatmulKernelSpec> specs(3);
-  specs[0].m = 1;
-  specs[1].m = 128;
-  specs[2].kernel = kind.strategy == Strategy::lut
-                        ? KernelAttr::get(&context(), Strategy::lut, lanes, 8 * lanes, 3, 4, 3)
-                        : KernelAttr::get(&context(), Strategy::mfree, lanes, 3 * lanes, 3, 3, 2);
-  std::vector<std::string> dirs;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    specs[i].n = shape.n;
-    specs[i].k = shape.k;
-    specs[i].strategy = kind.strategy;
-    specs[i].packing = kind.packing;
-    std::string dir = scratchDir(std::string(variant.name) + "-" +
-                                 stringifyPacking(kind.packing).str() + "-" +
-                                 std::to_string(shape.n) + "x" + std::to_string(shape.k) + "-" +
-                                 std::to_string(i));
-    llvm::Error e = writeMatmulKernelArtifact(&context(), specs[i], *target, dir, false);
-    ASSERT_FALSE(static_cast<bool>(e)) << llvm::toString(std::move(e));
-    dirs.push_back(dir);
-  }
+  std::vector<std::string> dirs = compileSpecs(variant.name, kind, shape, *target);
+  if (HasFailure())
+    return;
   if (!target->runsOnHost())
     GTEST_SKIP() << "skipped running " << variant.name << ": compiled for " << target->describe()
                  << ", which this CPU (" << tern_cpu_features() << ") cannot execute";
@@ -185,6 +197,72 @@ INSTANTIATE_TEST_SUITE_P(Kernels, KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kVariants),
                                             ::testing::ValuesIn(kKinds),
                                             ::testing::ValuesIn(kShapes)),
+                         testName);
+
+//===----------------------------------------------------------------------===//
+// AArch64 under qemu-user: tests/qemu/KernelHarness.cpp, built for AArch64,
+// loads each kernel and compares it with the reference there.
+//===----------------------------------------------------------------------===//
+
+const Variant kAArch64Variants[] = {
+    {"aarch64_dotprod", "aarch64", "cortex-a76", ""}, // sdot
+    {"aarch64_neon", "aarch64", "cortex-a53", ""},    // widening multiply-add
+};
+
+// Large shapes are left to x86: qemu is some 50x slower than the host.
+const Shape kAArch64Shapes[] = {{33, 100}, {17, 16}, {1, 4}, {70, 101}, {64, 2564}, {640, 2560}};
+
+class AArch64KernelTest : public ::testing::TestWithParam<std::tuple<Variant, Kind, Shape>> {};
+
+TEST_P(AArch64KernelTest, BitExactWithReferenceUnderQemu) {
+  auto [variant, kind, shape] = GetParam();
+  if (shape.k % packingGroupSize(kind.packing) != 0)
+    GTEST_SKIP() << "K=" << shape.k << " is not a multiple of " << stringifyPacking(kind.packing).str()
+                 << "'s group";
+  auto target = resolveTarget(variant.target, variant.cpu, variant.features);
+  ASSERT_TRUE(static_cast<bool>(target)) << llvm::toString(target.takeError());
+  std::vector<std::string> dirs = compileSpecs(variant.name, kind, shape, *target);
+  if (HasFailure())
+    return;
+  if (std::string(TERN_AARCH64_HARNESS).empty())
+    GTEST_SKIP() << "compiled for " << target->describe()
+                 << " but not run: qemu-aarch64 or aarch64-linux-gnu-g++ was missing at "
+                    "configure time (scripts/install-deps.sh installs both)";
+
+  for (const std::string &dir : dirs) {
+    auto manifest = llvm::MemoryBuffer::getFile(dir + "/manifest.json");
+    ASSERT_TRUE(static_cast<bool>(manifest)) << dir;
+    llvm::Expected<llvm::json::Value> json = llvm::json::parse((*manifest)->getBuffer());
+    ASSERT_TRUE(static_cast<bool>(json)) << llvm::toString(json.takeError());
+    const llvm::json::Object *matmul = json->getAsObject()->getObject("matmul");
+    const llvm::json::Object *params = matmul->getObject("kernel");
+    auto field = [](const llvm::json::Object *o, llvm::StringRef key) {
+      return std::to_string(*o->getInteger(key));
+    };
+    std::string output = dir + "/qemu-output.txt";
+    std::string library = dir + "/kernel.so";
+    llvm::SmallVector<llvm::StringRef> args = {TERN_QEMU_AARCH64, "-L", TERN_AARCH64_SYSROOT,
+                                               TERN_AARCH64_HARNESS, library};
+    std::vector<std::string> layoutArgs = {matmul->getString("layout")->str(), field(matmul, "n"),
+                                           field(matmul, "k"), field(params, "lanes"),
+                                           field(params, "tile_n")};
+    for (const std::string &a : layoutArgs)
+      args.push_back(a);
+    std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(output),
+                                                  llvm::StringRef(output)};
+    std::string error;
+    int rc = llvm::sys::ExecuteAndWait(TERN_QEMU_AARCH64, args, std::nullopt, redirects, 300, 0,
+                                       &error);
+    auto text = llvm::MemoryBuffer::getFile(output);
+    EXPECT_EQ(rc, 0) << dir << ": " << error << "\n"
+                     << (text ? (*text)->getBuffer().str() : std::string("(no output)"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, AArch64KernelTest,
+                         ::testing::Combine(::testing::ValuesIn(kAArch64Variants),
+                                            ::testing::ValuesIn(kKinds),
+                                            ::testing::ValuesIn(kAArch64Shapes)),
                          testName);
 
 } // namespace

@@ -85,6 +85,8 @@ public:
       emitParallel(index(layout.blocks()), [&](Value block) {
         Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
         Value firstRow = mul(block, index(layout.p.tileN));
+        if (prefetch > 0)
+          prefetchRange(blockBytes, std::min(prefetch, layout.pairs()) * layout.pairBytes());
         emitRowTiles(index(0), panelRows, tileM, [&](Value r0, int64_t tileRows) {
           emitTile(block, blockBytes, firstRow, tables, p0, r0, tileRows);
         });
@@ -292,7 +294,7 @@ LogicalResult lowerLutMatmul(MatmulOp op, const MatmulOperands &operands, Rewrit
 
 KernelAttr defaultLutKernel(MLIRContext *ctx, int64_t lanes, int64_t m) {
   return KernelAttr::get(ctx, Strategy::lut, lanes, /*tile_n=*/4 * lanes,
-                         /*tile_m=*/m > 1 ? 2 : 1, /*unroll_k=*/2, /*prefetch=*/0);
+                         /*tile_m=*/m > 1 ? 2 : 1, /*unroll_k=*/2, /*prefetch=*/0, /*streams=*/1);
 }
 
 } // namespace tern

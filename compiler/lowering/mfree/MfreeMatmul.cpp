@@ -58,6 +58,7 @@ public:
     tileM = kernel.getTileM();
     unrollK = kernel.getUnrollK();
     prefetch = kernel.getPrefetch();
+    streams = kernel.getStreams();
     int64_t lanes = layout.p.lanes;
     accType = VectorType::get({lanes}, b.getI32Type());
     byteType = VectorType::get({lanes * 4}, b.getI8Type());
@@ -77,6 +78,10 @@ public:
     emitParallel(index(layout.blocks()), [&](Value block) {
       Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
       Value firstRow = mul(block, index(layout.p.tileN));
+      if (prefetch > 0)
+        for (int64_t s = 0; s < streams; ++s)
+          prefetchRange(add(blockBytes, i64(s * (k / layout.chunk() / streams) * layout.chunkBytes())),
+                        std::min(prefetch, layout.chunks()) * layout.chunkBytes());
       emitRowTiles(index(0), rows, tileM, [&](Value m0, int64_t tileRows) {
         emitTile(block, blockBytes, firstRow, m0, tileRows, rowSums);
       });
@@ -130,7 +135,9 @@ private:
     Accumulators accs(tileRows * vectors * sets(), zeros(accType));
     int64_t fullChunks = k / layout.chunk();
     int64_t tailPlanes = (k % layout.chunk()) / MfreeLayout::kBytesPerLane;
-    int64_t iterations = fullChunks / unrollK;
+    // Stream s reads chunks [s * perStream, (s + 1) * perStream).
+    int64_t perStream = fullChunks / streams;
+    int64_t iterations = perStream / unrollK;
 
     auto loop = scf::ForOp::create(b, loc, index(0), index(iterations), index(1), accs);
     {
@@ -139,11 +146,16 @@ private:
       Accumulators inner(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
       Value first = mul(loop.getInductionVar(), index(unrollK));
       for (int64_t u = 0; u < unrollK; ++u)
-        emitChunk(add(first, index(u)), layout.planes(), blockBytes, m0, tileRows, inner);
+        for (int64_t s = 0; s < streams; ++s)
+          emitChunk(add(first, index(s * perStream + u)), layout.planes(), blockBytes, m0, tileRows,
+                    inner);
       scf::YieldOp::create(b, loc, inner);
     }
     accs.assign(loop.getResults().begin(), loop.getResults().end());
-    for (int64_t c = iterations * unrollK; c < fullChunks; ++c)
+    for (int64_t s = 0; s < streams; ++s)
+      for (int64_t c = s * perStream + iterations * unrollK; c < (s + 1) * perStream; ++c)
+        emitChunk(index(c), layout.planes(), blockBytes, m0, tileRows, accs);
+    for (int64_t c = streams * perStream; c < fullChunks; ++c)
       emitChunk(index(c), layout.planes(), blockBytes, m0, tileRows, accs);
     if (tailPlanes > 0)
       emitChunk(index(fullChunks), tailPlanes, blockBytes, m0, tileRows, accs);
@@ -259,7 +271,7 @@ private:
   }
 
   MfreeLayout layout;
-  int64_t tileM, unrollK, prefetch;
+  int64_t tileM, unrollK, prefetch, streams;
   Decode decode;
   StringRef registerConstraint; // empty: no target, no asm barrier
   VectorType accType, byteType;
@@ -278,8 +290,14 @@ LogicalResult lowerMfreeMatmul(MatmulOp op, const MatmulOperands &operands,
 }
 
 KernelAttr defaultMfreeKernel(MLIRContext *ctx, int64_t lanes, int64_t m) {
-  return KernelAttr::get(ctx, Strategy::mfree, lanes, /*tile_n=*/2 * lanes,
-                         /*tile_m=*/m > 1 ? 4 : 1, /*unroll_k=*/2, /*prefetch=*/0);
+  // Measured with tern-bench on Zen 5 (README): decoding (m = 1) streams
+  // weights, and wide tiles with prefetch keep DRAM busiest; prefill reuses
+  // weights across rows, where registers go to the m-tile instead.
+  if (m == 1)
+    return KernelAttr::get(ctx, Strategy::mfree, lanes, /*tile_n=*/4 * lanes, /*tile_m=*/1,
+                           /*unroll_k=*/1, /*prefetch=*/16, /*streams=*/1);
+  return KernelAttr::get(ctx, Strategy::mfree, lanes, /*tile_n=*/2 * lanes, /*tile_m=*/4,
+                         /*unroll_k=*/2, /*prefetch=*/0, /*streams=*/1);
 }
 
 } // namespace tern

@@ -73,6 +73,7 @@ typedef struct {
   int64_t tile_m;
   int64_t unroll_k;
   int64_t prefetch;
+  int64_t streams;
   int64_t packed_bytes; /* size of the packed weight buffer */
   const char *target_triple;
   const char *target_cpu;

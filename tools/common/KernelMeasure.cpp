@@ -1,0 +1,214 @@
+//===- KernelMeasure.cpp - check and time compiled kernels ----------------===//
+#include "tools/common/KernelMeasure.h"
+
+#include "compiler/packing/Layouts.h"
+#include "tests/reference/Reference.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <random>
+
+namespace tern::measure {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kSampleSeconds = 0.02;
+constexpr double kWarmupSeconds = 0.05; // per kernel
+constexpr float kWeightScale = 0.8f;
+constexpr int64_t kWordsPerLine = 64 / 8;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct ReadTask {
+  const uint64_t *data;
+  int64_t words;
+  int chunks;
+  int streams;           // sequential streams read side by side per chunk
+  int64_t prefetchWords; // software prefetch distance (0: none)
+  std::vector<uint64_t> sums;
+};
+
+/// Reads one word of every 64-byte line of its share of the buffer, split
+/// into `streams` sequential streams read side by side: DRAM moves whole
+/// lines, and several streams keep more of them in flight.
+void readLines(void *closure, int64_t begin, int64_t end) {
+  auto *t = static_cast<ReadTask *>(closure);
+  constexpr int kMaxStreams = 4;
+  for (int64_t c = begin; c < end; ++c) {
+    int64_t lo = t->words * c / t->chunks;
+    int64_t span = (t->words / t->chunks) / t->streams / kWordsPerLine * kWordsPerLine;
+    uint64_t sums[kMaxStreams] = {};
+    for (int64_t i = 0; i < span; i += kWordsPerLine)
+      for (int s = 0; s < t->streams; ++s) {
+        const uint64_t *stream = t->data + lo + s * span;
+        if (t->prefetchWords > 0 && i + t->prefetchWords < span)
+          __builtin_prefetch(stream + i + t->prefetchWords, 0, 0);
+        sums[s] += stream[i];
+      }
+    t->sums[c] = sums[0] + sums[1] + sums[2] + sums[3];
+  }
+}
+
+} // namespace
+
+double measureBandwidth(tern_runtime *runtime) {
+  int64_t words = kStreamBytes / 8;
+  std::unique_ptr<uint64_t[]> buffer(new uint64_t[words]);
+  for (int64_t i = 0; i < words; ++i)
+    buffer[i] = static_cast<uint64_t>(i);
+  ReadTask task{buffer.get(), words, tern_runtime_num_threads(runtime), 1, 0, {}};
+  task.sums.resize(task.chunks);
+  double best = 0;
+  constexpr int64_t kPrefetchWords[] = {0, 128, 512};
+  for (int config = 0; config < 6; ++config) {
+    task.streams = config < 3 ? 1 : 4;
+    task.prefetchWords = kPrefetchWords[config % 3];
+    for (int rep = 0; rep < 3; ++rep) {
+      auto t0 = Clock::now();
+      tern_parallel_for(runtime, task.chunks, readLines, &task);
+      best = std::max(best, static_cast<double>(kStreamBytes) / secondsSince(t0) / 1e9);
+    }
+  }
+  volatile uint64_t sink = 0;
+  for (uint64_t s : task.sums)
+    sink = sink + s;
+  return best;
+}
+
+WeightStream::WeightStream() : data_(new uint8_t[kStreamBytes]) {
+  std::mt19937_64 rng(7);
+  for (int64_t i = 0; i < kStreamBytes; i += 8) {
+    uint64_t word = rng();
+    std::memcpy(data_.get() + i, &word, 8);
+  }
+}
+
+const uint8_t *WeightStream::weightsFor(int64_t call, int64_t bytes) const {
+  // Consecutive calls read disjoint, cache-line aligned slices that wrap
+  // around the buffer; a kernel larger than the buffer reuses its start.
+  int64_t stride = (bytes + 63) / 64 * 64;
+  int64_t slots = std::max<int64_t>(1, kStreamBytes / stride);
+  if (stride > kStreamBytes)
+    return data_.get();
+  return data_.get() + (call % slots) * stride;
+}
+
+CheckedKernel::~CheckedKernel() {
+  if (kernel_)
+    tern_kernel_unload(kernel_);
+}
+
+std::unique_ptr<CheckedKernel> CheckedKernel::load(const std::string &dir, tern_runtime *runtime,
+                                                   int64_t m, std::string &error, bool &invalid) {
+  invalid = false;
+  std::unique_ptr<CheckedKernel> self(new CheckedKernel());
+  self->m_ = m;
+  self->kernel_ = tern_kernel_load(dir.c_str());
+  if (!self->kernel_) {
+    error = tern_last_error();
+    return nullptr;
+  }
+  self->info_ = tern_kernel_get_info(self->kernel_);
+  const tern_kernel_info &info = *self->info_;
+  std::optional<packing::Format> format = packing::parseFormat(info.layout);
+  if (!format) {
+    error = dir + ": unknown weight layout '" + info.layout + "'";
+    return nullptr;
+  }
+  packing::LayoutParams layout{*format, info.n, info.k, info.lanes, info.tile_n};
+  if (packing::packedBytes(layout) != info.packed_bytes) {
+    error = dir + ": the manifest's packed_bytes does not match its layout";
+    return nullptr;
+  }
+
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int> trit(-1, 1);
+  std::vector<int8_t> w(info.n * info.k);
+  for (int8_t &v : w)
+    v = static_cast<int8_t>(trit(rng));
+  self->packed_.resize(info.packed_bytes);
+  packing::pack(layout, w.data(), self->packed_.data());
+
+  std::normal_distribution<float> normal;
+  std::vector<float> x(m * info.k);
+  for (float &v : x)
+    v = normal(rng);
+  self->a_.resize(m * info.k);
+  self->aScale_.resize(m);
+  reference::quantizeRows(x.data(), m, info.k, self->a_.data(), self->aScale_.data());
+
+  std::vector<float> expected(m * info.n);
+  self->y_.resize(m * info.n);
+  reference::ternaryMatmul(self->a_.data(), self->aScale_.data(), w.data(), kWeightScale,
+                           expected.data(), m, info.n, info.k);
+  if (tern_kernel_matmul(self->kernel_, runtime, self->a_.data(), self->aScale_.data(),
+                         self->packed_.data(), kWeightScale, self->y_.data(), m) != TERN_OK) {
+    error = tern_last_error();
+    return nullptr;
+  }
+  if (std::memcmp(expected.data(), self->y_.data(), expected.size() * sizeof(float)) != 0) {
+    error = dir + ": the kernel's result differs from the reference";
+    invalid = true;
+    return nullptr;
+  }
+  return self;
+}
+
+std::string CheckedKernel::describe() const {
+  const tern_kernel_info &i = *info_;
+  return std::string(i.strategy) + "/" + i.packing + " lanes=" + std::to_string(i.lanes) +
+         " tile_n=" + std::to_string(i.tile_n) + " tile_m=" + std::to_string(i.tile_m) +
+         " unroll_k=" + std::to_string(i.unroll_k) + " prefetch=" + std::to_string(i.prefetch) +
+         " streams=" + std::to_string(i.streams);
+}
+
+void CheckedKernel::call(tern_runtime *runtime, const WeightStream *stream, int64_t index) {
+  const uint8_t *weights =
+      stream ? stream->weightsFor(index, info_->packed_bytes) : packed_.data();
+  tern_kernel_matmul(kernel_, runtime, a_.data(), aScale_.data(), weights, kWeightScale,
+                     y_.data(), m_);
+}
+
+double CheckedKernel::weightGBs(double seconds) const {
+  return static_cast<double>(info_->packed_bytes) / seconds / 1e9;
+}
+
+double CheckedKernel::gops(double seconds) const {
+  return 2.0 * static_cast<double>(m_ * info_->n * info_->k) / seconds / 1e9;
+}
+
+std::vector<Timing> timeInterleaved(const std::vector<CheckedKernel *> &kernels,
+                                    tern_runtime *runtime, const WeightStream *stream,
+                                    int samples) {
+  int64_t call = 0;
+  std::vector<int64_t> batch(kernels.size());
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    int64_t calls = 0;
+    auto start = Clock::now();
+    while (secondsSince(start) < kWarmupSeconds || calls == 0) {
+      kernels[i]->call(runtime, stream, call++);
+      ++calls;
+    }
+    double perCall = secondsSince(start) / static_cast<double>(calls);
+    batch[i] = std::max<int64_t>(1, static_cast<int64_t>(kSampleSeconds / perCall));
+  }
+  std::vector<std::vector<double>> perKernel(kernels.size());
+  for (int s = 0; s < samples; ++s)
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      auto t0 = Clock::now();
+      for (int64_t b = 0; b < batch[i]; ++b)
+        kernels[i]->call(runtime, stream, call++);
+      perKernel[i].push_back(secondsSince(t0) / static_cast<double>(batch[i]));
+    }
+  std::vector<Timing> timings;
+  for (std::vector<double> &v : perKernel) {
+    std::sort(v.begin(), v.end());
+    timings.push_back({v[v.size() / 2], v.front(), v.back()});
+  }
+  return timings;
+}
+
+} // namespace tern::measure

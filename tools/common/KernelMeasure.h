@@ -1,0 +1,89 @@
+//===- KernelMeasure.h - check and time compiled kernels --------*- C++ -*-===//
+//
+// What tern-bench and tern-tune share: a kernel is loaded by the runtime,
+// checked bit-exact against tests/reference on random inputs, and only then
+// timed in process (warm-up, samples of >= 20 ms, median, best and spread).
+// With m = 1 the weights stream from DRAM as in decoding: every call reads
+// its weights from a different place of a buffer far larger than the caches.
+// That buffer holds random bytes, not packed copies: no kernel's speed
+// depends on the weight values (no branches on data), and one buffer then
+// serves every kernel. Machines shared with other work are noisy, so kernels
+// compared with each other are timed in interleaved rounds.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_TOOLS_COMMON_KERNELMEASURE_H
+#define TERN_TOOLS_COMMON_KERNELMEASURE_H
+
+#include "runtime/include/tern/runtime.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tern::measure {
+
+/// Bytes read by memory-bound measurements: well beyond any L3 here.
+constexpr int64_t kStreamBytes = 512ll << 20;
+
+/// The machine's read bandwidth in GB/s: the best of several passes over
+/// kStreamBytes (1 or 4 streams per thread, with and without software
+/// prefetch), so that no kernel can look better than the machine.
+double measureBandwidth(tern_runtime *runtime);
+
+/// A buffer of kStreamBytes random bytes that calls take their weights from
+/// in turn, so that each call finds them in DRAM.
+class WeightStream {
+public:
+  WeightStream();
+  /// The weights of call `call` for a kernel reading `bytes` bytes.
+  const uint8_t *weightsFor(int64_t call, int64_t bytes) const;
+
+private:
+  std::unique_ptr<uint8_t[]> data_;
+};
+
+struct Timing {
+  double median = 0, min = 0, max = 0; // seconds per call
+  double spread() const { return median > 0 ? (max - min) / median : 0; }
+};
+
+/// One kernel, loaded and checked, with inputs for m rows.
+class CheckedKernel {
+public:
+  /// Loads DIR and checks it bit-exact for m rows. Returns null with `error`
+  /// set on failure; `invalid` tells a wrong result (the kernel ran) from a
+  /// kernel that could not be loaded or run.
+  static std::unique_ptr<CheckedKernel> load(const std::string &dir, tern_runtime *runtime,
+                                             int64_t m, std::string &error, bool &invalid);
+  ~CheckedKernel();
+
+  const tern_kernel_info &info() const { return *info_; }
+  int64_t m() const { return m_; }
+  /// "mfree/i2 lanes=16 tile_n=32 ..."
+  std::string describe() const;
+  /// One call, with weights from `stream` (null: the resident packed copy).
+  void call(tern_runtime *runtime, const WeightStream *stream, int64_t index);
+
+  double weightGBs(double seconds) const;
+  double gops(double seconds) const;
+
+private:
+  CheckedKernel() = default;
+  tern_kernel *kernel_ = nullptr;
+  const tern_kernel_info *info_ = nullptr;
+  int64_t m_ = 1;
+  std::vector<uint8_t> packed_;
+  std::vector<int8_t> a_;
+  std::vector<float> aScale_, y_;
+};
+
+/// Times the kernels in `samples` interleaved rounds of one >= 20 ms sample
+/// each, after a warm-up that also sizes each kernel's samples.
+std::vector<Timing> timeInterleaved(const std::vector<CheckedKernel *> &kernels,
+                                    tern_runtime *runtime, const WeightStream *stream,
+                                    int samples = 15);
+
+} // namespace tern::measure
+
+#endif // TERN_TOOLS_COMMON_KERNELMEASURE_H
