@@ -53,6 +53,8 @@ public:
                                              llvm::ArrayRef<std::string> featureEdits) const = 0;
   /// The widest vector, in 32-bit lanes, that kernels should use.
   virtual int64_t vectorLanes(const TargetDesc &target) const = 0;
+  /// Architectural vector registers: what a kernel's tiles can keep live.
+  virtual int64_t vectorRegisters(const TargetDesc &target) const = 0;
   /// Patterns lowering tern.vdot and tern.lookup16 to the target's own
   /// instructions; what they do not match falls back to the generic lowering.
   virtual void populateVectorOpPatterns(const TargetDesc &target,
@@ -61,6 +63,9 @@ public:
   /// target's own dot-product instructions (0: none at that width). Kernels
   /// pick their weight decoding from it.
   virtual int64_t nativeVdotLhsMax(const TargetDesc &target, int64_t lanes) const = 0;
+  /// Whether int16-accumulating tern.vdot steps (widened to int32 now and
+  /// then) beat int32 ones: where the int32 form takes two multiplies.
+  virtual bool prefersInt16Vdot(const TargetDesc &target, int64_t lanes) const = 0;
   /// The inline-asm constraint letter of the vector registers kernels use,
   /// for empty asm statements that stop LLVM from recombining a value.
   virtual llvm::StringRef vectorRegisterConstraint(const TargetDesc &target) const = 0;

@@ -18,23 +18,24 @@ namespace tern {
 
 namespace {
 
-/// acc[i] + sum_j zext(lhs[4i+j]) * sext(rhs[4i+j]) with widening arithmetic:
-/// correct everywhere, fast nowhere; targets override it.
+/// acc[i] + sum_j zext(lhs[Gi+j]) * sext(rhs[Gi+j]) with widening arithmetic
+/// in the accumulator's type: correct everywhere, fast nowhere; targets
+/// override it.
 struct GenericVdot final : OpRewritePattern<VdotOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     VectorType accType = op.getAcc().getType();
-    int64_t lanes = accType.getNumElements();
-    auto wide = VectorType::get({4 * lanes}, rewriter.getI32Type());
+    int64_t lanes = accType.getNumElements(), group = op.getGroupSize();
+    auto wide = VectorType::get({group * lanes}, accType.getElementType());
     Value lhs = arith::ExtUIOp::create(rewriter, loc, wide, op.getLhs());
     Value rhs = arith::ExtSIOp::create(rewriter, loc, wide, op.getRhs());
     Value products = arith::MulIOp::create(rewriter, loc, lhs, rhs);
     Value sum = op.getAcc();
-    for (int64_t j = 0; j < 4; ++j) {
+    for (int64_t j = 0; j < group; ++j) {
       SmallVector<int64_t> positions;
       for (int64_t i = 0; i < lanes; ++i)
-        positions.push_back(4 * i + j);
+        positions.push_back(group * i + j);
       Value part = vector::ShuffleOp::create(rewriter, loc, products, products, positions);
       sum = arith::AddIOp::create(rewriter, loc, sum, part);
     }

@@ -47,7 +47,7 @@ KernelAttr resolveKernelAttr(MLIRContext *ctx, const MatmulKernelSpec &spec,
                              const TargetDesc &target) {
   if (spec.kernel)
     return spec.kernel;
-  return chooseKernel(ctx, target, spec.strategy, spec.m, spec.n, spec.k);
+  return defaultKernel(ctx, target, spec.strategy, spec.m);
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>>

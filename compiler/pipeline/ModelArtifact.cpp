@@ -57,9 +57,11 @@ std::vector<KernelUse> kernelUses(ModuleOp module) {
     TernaryType w = op.getWeight().getType();
     std::string key = func.getSymName().str() + kernel + std::to_string(w.getRows()) + "x" +
                       std::to_string(w.getCols());
+    auto reason = op->getAttrOfType<StringAttr>("tern.kernel_reason");
     if (seen.insert(key).second)
       uses.push_back({func.getSymName().str(), ShapedType::isDynamic(m) ? 0 : m, w.getRows(),
-                      w.getCols(), kernel});
+                      w.getCols(), kernel, stringifyPacking(w.getPacking().getValue()).str(),
+                      reason ? reason.str() : std::string("given in the input IR")});
   });
   return uses;
 }
@@ -210,7 +212,7 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
   setModuleTarget(*module, target);
   {
     PassManager pm(ctx);
-    buildPrepareModelPipeline(pm);
+    buildPrepareModelPipeline(pm, options.tuningDb, options.threads);
     if (llvm::Error e = runPipeline(pm, *module, "preparing the model failed"))
       return std::move(e);
   }

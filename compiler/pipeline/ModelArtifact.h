@@ -27,6 +27,8 @@ struct ModelCompileOptions {
   int64_t context = 0;     // KV cache positions; 0: the model's context length
   int64_t maxBatch = 256;  // tokens per prefill call
   bool keepIntermediates = false;
+  std::string tuningDb; // tern-tune's database ("": documented defaults)
+  int64_t threads = 1;  // what the kernels are chosen for
   /// Hears each stage ("lowering", ...) and, while weights are written,
   /// progress as a fraction in [0, 1].
   std::function<void(llvm::StringRef stage, double fraction)> progress;
@@ -37,6 +39,8 @@ struct KernelUse {
   std::string function; // tern_model_prefill or tern_model_decode
   int64_t m, n, k;      // m = 0: the prefill batch, any number of rows
   std::string kernel;   // the #tern.kernel attribute
+  std::string packing;
+  std::string reason;   // why it was chosen
 };
 
 struct ModelCompileResult {

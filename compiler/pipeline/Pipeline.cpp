@@ -28,8 +28,9 @@ void buildLowerToLLVMPipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createReconcileUnrealizedCastsPass());
 }
 
-void buildPrepareModelPipeline(mlir::OpPassManager &pm) {
-  pm.addPass(createTernAssignKernels());
+void buildPrepareModelPipeline(mlir::OpPassManager &pm, const std::string &tuningDb,
+                               int64_t threads) {
+  pm.addPass(createTernAssignKernels({tuningDb, threads}));
   pm.addPass(createTernDecomposeBitLinear());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createTernShareQuantize());

@@ -2,6 +2,9 @@
 #ifndef TERN_COMPILER_PIPELINE_PIPELINE_H
 #define TERN_COMPILER_PIPELINE_PIPELINE_H
 
+#include <cstdint>
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 } // namespace mlir
@@ -15,7 +18,10 @@ void buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 /// Model-level tern to kernel-level tern: kernels chosen, bitlinear split
 /// into quantize + matmul, quantizations shared. Registered as
 /// `tern-prepare-model`. Weights are placed after it.
-void buildPrepareModelPipeline(mlir::OpPassManager &pm);
+/// Kernels come from `tuningDb` (tern-tune's database; "": documented
+/// defaults) for `threads` threads.
+void buildPrepareModelPipeline(mlir::OpPassManager &pm, const std::string &tuningDb = "",
+                               int64_t threads = 1);
 
 /// A prepared model with placed weights to kernel-level loops: weights bound,
 /// model ops lowered, activations planned in scratch memory.

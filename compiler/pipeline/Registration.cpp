@@ -62,7 +62,7 @@ void registerTernPasses() {
       "tern-prepare-model",
       "Model-level tern to kernel-level tern: choose kernels, split bitlinear into quantize + "
       "matmul, share quantizations",
-      buildPrepareModelPipeline);
+      [](mlir::OpPassManager &pm) { buildPrepareModelPipeline(pm); });
   mlir::PassPipelineRegistration<>(
       "tern-lower-model-to-llvm",
       "A prepared model with placed weights to the LLVM dialect: bind weights, lower model ops, "

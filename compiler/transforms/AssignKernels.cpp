@@ -2,6 +2,8 @@
 #include "compiler/transforms/Passes.h"
 #include "compiler/tuning/KernelChoice.h"
 
+#include <map>
+
 using namespace mlir;
 
 namespace tern {
@@ -13,7 +15,14 @@ namespace {
 /// Prefill matmuls are tuned for this many rows.
 constexpr int64_t kPrefillRows = 128;
 
+int64_t tunedRows(BitLinearOp op) {
+  int64_t rows = op.getX().getType().getDimSize(0);
+  return ShapedType::isDynamic(rows) ? kPrefillRows : rows;
+}
+
 struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKernelsPass> {
+  using TernAssignKernelsBase::TernAssignKernelsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::Expected<TargetDesc> target = getModuleTarget(module);
@@ -21,15 +30,61 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
       module.emitError(llvm::toString(target.takeError()));
       return signalPassFailure();
     }
+    std::unique_ptr<TuningDb> db;
+    if (!tuningDb.empty()) {
+      auto opened = TuningDb::open(tuningDb);
+      if (!opened) {
+        module.emitError(llvm::toString(opened.takeError()));
+        return signalPassFailure();
+      }
+      db = std::move(*opened);
+    }
+    // Bitlinears by the weights they read, decode (one row) first: it runs
+    // once per generated token, so it chooses the layout.
+    std::map<void *, SmallVector<BitLinearOp>> byWeight;
+    SmallVector<Value> order;
     module.walk([&](BitLinearOp op) {
       if (op.getKernel())
         return;
-      int64_t rows = op.getX().getType().getDimSize(0);
-      int64_t m = ShapedType::isDynamic(rows) ? kPrefillRows : rows;
-      TernaryType w = op.getWeight().getType();
-      op.setKernelAttr(chooseKernel(&getContext(), *target, Strategy::mfree, m, w.getRows(),
-                                    w.getCols()));
+      auto &ops = byWeight[op.getWeight().getAsOpaquePointer()];
+      if (ops.empty())
+        order.push_back(op.getWeight());
+      ops.push_back(op);
     });
+    for (Value weight : order) {
+      SmallVector<BitLinearOp> &ops = byWeight[weight.getAsOpaquePointer()];
+      llvm::stable_sort(ops, [](BitLinearOp a, BitLinearOp b) { return tunedRows(a) < tunedRows(b); });
+      // Only a tern.weight can change packing: its bytes are packed at
+      // compile time. Anything else keeps the packing it has.
+      auto type = cast<TernaryType>(weight.getType());
+      bool retypable = weight.getDefiningOp<WeightOp>() != nullptr;
+      std::optional<Strategy> strategy;
+      std::optional<Packing> packing;
+      if (!retypable)
+        packing = type.getPacking().getValue();
+      std::optional<int64_t> tileN;
+      for (BitLinearOp op : ops) {
+        KernelRequest request{tunedRows(op), type.getRows(), type.getCols(), threads,
+                              strategy, packing, tileN};
+        if (!strategy && packing)
+          request.strategy = strategyForPacking(*packing);
+        KernelChoice choice = chooseKernel(&getContext(), *target, request, db.get());
+        const Candidate &c = choice.candidate;
+        if (type.getCols() % packingGroupSize(c.packing) != 0) {
+          op.emitOpError("K (") << type.getCols() << ") does not fit the chosen packing "
+                                << stringifyPacking(c.packing);
+          return signalPassFailure();
+        }
+        strategy = c.strategy;
+        packing = c.packing;
+        tileN = c.kernel.getTileN();
+        op.setKernelAttr(c.kernel);
+        op->setAttr("tern.kernel_reason", StringAttr::get(&getContext(), choice.reason));
+      }
+      if (retypable && packing && *packing != type.getPacking().getValue())
+        weight.setType(TernaryType::get(&getContext(), type.getShape(),
+                                        PackingAttr::get(&getContext(), *packing)));
+    }
   }
 };
 

@@ -31,8 +31,11 @@ struct DecomposeBitLinear final : OpRewritePattern<BitLinearOp> {
     Value scales = memref::AllocOp::create(
         rewriter, loc, MemRefType::get({x.getDimSize(0)}, rewriter.getF32Type()), dynamicRows);
     QuantizeOp::create(rewriter, loc, op.getX(), quantized, scales);
-    rewriter.replaceOpWithNewOp<MatmulOp>(op, quantized, scales, op.getWeight(),
-                                          op.getWeightScale(), op.getOut(), *kernel);
+    auto matmul = rewriter.replaceOpWithNewOp<MatmulOp>(op, quantized, scales, op.getWeight(),
+                                                        op.getWeightScale(), op.getOut(), *kernel);
+    // Why the kernel was chosen, for ternc --kernel-report.
+    if (Attribute reason = op->getAttr("tern.kernel_reason"))
+      matmul->setAttr("tern.kernel_reason", reason);
     return success();
   }
 };

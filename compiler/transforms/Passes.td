@@ -9,8 +9,19 @@ def TernAssignKernels : Pass<"tern-assign-kernels", "mlir::ModuleOp"> {
   let description = [{
     For each `tern.bitlinear` without a kernel, chooses one for the module's
     target (`tern.target`) and the op's shape: rows known to be 1 are decode
-    matmuls, others prefill matmuls (tuned for 128 rows).
+    matmuls, others prefill matmuls (tuned for 128 rows). With a tuning
+    database, the fastest measured candidate for the machine, shape and
+    thread count wins, packing included (a `tern.weight` is retyped to it);
+    otherwise the strategy's documented default. Every bitlinear reading the
+    same weights shares one weight layout: the decode kernel picks it, the
+    others follow. Each choice's reason is left in `tern.kernel_reason`.
   }];
+  let options = [
+    Option<"tuningDb", "tuning-db", "std::string", /*default=*/"\"\"",
+           "SQLite tuning database written by tern-tune (empty: none)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads the kernels will run on (tuning data is per thread count)">,
+  ];
 }
 
 def TernDecomposeBitLinear : Pass<"tern-decompose-bitlinear", "mlir::ModuleOp"> {

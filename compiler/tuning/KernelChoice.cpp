@@ -3,18 +3,96 @@
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
 
+#include "mlir/AsmParser/AsmParser.h"
+
+#include <cstdio>
+
 namespace tern {
 
-KernelAttr chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strategy strategy,
-                        int64_t m, int64_t n, int64_t k) {
-  int64_t lanes = lookupTargetBackend(target.arch)->vectorLanes(target);
+Packing defaultPacking(Strategy strategy) {
+  return strategy == Strategy::lut ? Packing::lut3 : Packing::i2;
+}
+
+KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strategy strategy,
+                         int64_t m) {
+  const TargetBackend *backend = lookupTargetBackend(target.arch);
+  int64_t lanes = backend->vectorLanes(target);
   switch (strategy) {
   case Strategy::mfree:
-    return defaultMfreeKernel(ctx, lanes, m);
+    return defaultMfreeKernel(ctx, lanes, backend->vectorRegisters(target), m);
   case Strategy::lut:
     return defaultLutKernel(ctx, lanes, m);
   }
   llvm_unreachable("unknown strategy");
+}
+
+namespace {
+
+std::string microseconds(double us) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f us", us);
+  return text;
+}
+
+/// The default, with tile_n moved to a fixed layout's where one is asked.
+Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
+                           const KernelRequest &request) {
+  Strategy strategy = request.strategy.value_or(Strategy::mfree);
+  KernelAttr kernel = defaultKernel(ctx, target, strategy, request.m);
+  if (request.tileN && *request.tileN != kernel.getTileN())
+    kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),
+                             kernel.getUnrollK(), kernel.getPrefetch(), kernel.getStreams());
+  return {strategy, request.packing.value_or(defaultPacking(strategy)), kernel};
+}
+
+} // namespace
+
+KernelChoice chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target,
+                          const KernelRequest &request, TuningDb *db) {
+  Candidate fallback = defaultCandidate(ctx, target, request);
+  if (!db)
+    return {fallback, "the documented default (no tuning database)"};
+  TuningKey key = TuningKey::of(target, request.n, request.k, request.m, request.threads);
+  llvm::Expected<std::vector<Measurement>> rows = db->measurements(key);
+  if (!rows)
+    return {fallback, "the documented default (the tuning database could not be read: " +
+                          llvm::toString(rows.takeError()) + ")"};
+  int64_t measured = 0;
+  const Measurement *best = nullptr;
+  std::optional<Candidate> chosen;
+  double defaultUs = 0;
+  for (const Measurement &row : *rows) {
+    if (row.status != "ok")
+      continue;
+    ++measured;
+    std::optional<Strategy> strategy = symbolizeStrategy(row.strategy);
+    std::optional<Packing> packing = symbolizePacking(row.packing);
+    auto kernel = llvm::dyn_cast_or_null<KernelAttr>(mlir::parseAttribute(row.kernel, ctx));
+    if (!strategy || !packing || !kernel)
+      continue;
+    Candidate c{*strategy, *packing, kernel};
+    if (c.key() == fallback.key())
+      defaultUs = row.medianUs;
+    bool fits = (!request.strategy || *request.strategy == *strategy) &&
+                (!request.packing || *request.packing == *packing) &&
+                (!request.tileN || *request.tileN == kernel.getTileN());
+    if (fits && !best) {
+      best = &row;
+      chosen = c;
+    }
+  }
+  if (!best)
+    return {fallback, "the documented default (" +
+                          (measured == 0 ? "no measurements for " + key.describe()
+                                         : std::to_string(measured) + " measured for " +
+                                               key.describe() + ", none fitting the constraints") +
+                          ")"};
+  std::string reason = "tuned: the fastest of " + std::to_string(measured) + " candidates measured for " +
+                       key.describe() + " (" + microseconds(best->medianUs) + " median";
+  if (defaultUs > 0)
+    reason += ", the default " + microseconds(defaultUs);
+  reason += ")";
+  return {*chosen, reason};
 }
 
 } // namespace tern

@@ -1,16 +1,45 @@
 //===- KernelChoice.h - which kernel runs a ternary matmul ------*- C++ -*-===//
+//
+// The fastest measured candidate from the tuning database where it has one
+// for this machine, shape and thread count (and fits the constraints: a
+// strategy or packing asked for, or the weight layout another kernel reading
+// the same weights already fixed); otherwise the strategy's documented
+// default. Either way the choice says why, for `ternc --kernel-report`.
+//
+//===----------------------------------------------------------------------===//
 #ifndef TERN_COMPILER_TUNING_KERNELCHOICE_H
 #define TERN_COMPILER_TUNING_KERNELCHOICE_H
 
-#include "dialects/tern/TernDialect.h"
-#include "targets/Target.h"
+#include "compiler/tuning/SearchSpace.h"
+#include "compiler/tuning/TuningDb.h"
+
+#include <optional>
 
 namespace tern {
 
-/// The kernel for an m x n x k ternary matmul on `target`: the strategy's
-/// documented default for the target's vector width.
-KernelAttr chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strategy strategy,
-                        int64_t m, int64_t n, int64_t k);
+struct KernelRequest {
+  int64_t m = 1, n = 0, k = 0;
+  int64_t threads = 1;
+  std::optional<Strategy> strategy; // unset: any
+  std::optional<Packing> packing;   // unset: any (of the strategy)
+  std::optional<int64_t> tileN;     // set: the weight layout is fixed
+};
+
+struct KernelChoice {
+  Candidate candidate;
+  std::string reason;
+};
+
+/// The strategy's packing when none is asked for: i2 for mfree, lut3 for lut.
+Packing defaultPacking(Strategy strategy);
+
+/// The documented default kernel of `strategy` for an m-row matmul.
+KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strategy strategy,
+                         int64_t m);
+
+/// Chooses as the file comment says; `db` may be null (no tuning data).
+KernelChoice chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target,
+                          const KernelRequest &request, TuningDb *db);
 
 } // namespace tern
 

@@ -30,6 +30,10 @@ bool strategySupportsPacking(Strategy strategy, Packing packing) {
   llvm_unreachable("unknown strategy");
 }
 
+Strategy strategyForPacking(Packing packing) {
+  return packing == Packing::lut2 || packing == Packing::lut3 ? Strategy::lut : Strategy::mfree;
+}
+
 LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, Strategy strategy,
                                  int64_t lanes, int64_t tileN, int64_t tileM, int64_t unrollK,
                                  int64_t prefetch, int64_t streams) {

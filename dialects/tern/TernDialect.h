@@ -30,6 +30,8 @@ int64_t packingGroupSize(Packing kind);
 
 /// Packings a strategy knows how to read.
 bool strategySupportsPacking(Strategy strategy, Packing packing);
+/// The strategy that reads `packing`.
+Strategy strategyForPacking(Packing packing);
 
 } // namespace tern
 

@@ -32,9 +32,10 @@ LogicalResult MatmulOp::verify() {
 LogicalResult VdotOp::verify() {
   int64_t lanes = getAcc().getType().getNumElements();
   int64_t bytes = getLhs().getType().getNumElements();
-  if (bytes != 4 * lanes)
-    return emitOpError("int8 operands must have 4 elements per accumulator lane: ")
-           << bytes << " elements for " << lanes << " lanes";
+  if (bytes != getGroupSize() * lanes)
+    return emitOpError("int8 operands must have ")
+           << getGroupSize() << " elements per int" << getAcc().getType().getElementTypeBitWidth()
+           << " accumulator lane: " << bytes << " elements for " << lanes << " lanes";
   if (getLhsMax() < 1 || getLhsMax() > 255)
     return emitOpError("lhs_max must be in [1, 255], got ") << getLhsMax();
   return success();

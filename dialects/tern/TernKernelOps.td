@@ -41,24 +41,35 @@ def Tern_MatmulOp : Tern_Op<"matmul"> {
 
 def Tern_VdotOp : Tern_Op<"vdot", [Pure, AllTypesMatch<["acc", "result"]>,
                                    AllTypesMatch<["lhs", "rhs"]>]> {
-  let summary = "Vector int8 dot product in groups of four, accumulated in int32";
+  let summary = "Vector int8 dot product in groups of four (int32) or two (int16)";
   let description = [{
-    `result[i] = acc[i] + sum_{j<4} zext(lhs[4i+j]) * sext(rhs[4i+j])`, wrapping
-    modulo 2^32, without saturation. `lhs_max` promises that every `lhs`
-    element lies in [0, lhs_max]: up to 127, every target has an exact short
-    sequence (vpdpbusd, vpmaddubsw+vpmaddwd, sdot); above it only some do
-    (vpdpbusd) and the rest take plain widening arithmetic.
+    With G = 4 for int32 and G = 2 for int16 accumulators,
+    `result[i] = acc[i] + sum_{j<G} zext(lhs[Gi+j]) * sext(rhs[Gi+j])`,
+    wrapping modulo 2^32 or 2^16, without saturation. `lhs_max` promises
+    that every `lhs` element lies in [0, lhs_max]: up to 127, every target
+    has an exact short sequence for int32 (vpdpbusd, vpmaddubsw+vpmaddwd,
+    sdot); above it only some do (vpdpbusd) and the rest take plain
+    widening arithmetic. int16 accumulation is one vpmaddubsw and an add on
+    x86: kernels without a one-instruction int32 dot product accumulate a
+    bounded number of steps in int16 and widen them to int32 now and then.
 
     ```mlir
     %r = tern.vdot %acc, %w, %x {lhs_max = 2} : vector<16xi32>, vector<64xi8>
+    %p = tern.vdot %acc16, %w, %x {lhs_max = 2} : vector<32xi16>, vector<64xi8>
     ```
   }];
-  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+  let arguments = (ins VectorOfRankAndType<[1], [I32, I16]>:$acc,
                        VectorOfRankAndType<[1], [I8]>:$lhs,
                        VectorOfRankAndType<[1], [I8]>:$rhs,
                        DefaultValuedAttr<I64Attr, "127">:$lhs_max);
-  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let results = (outs VectorOfRankAndType<[1], [I32, I16]>:$result);
   let assemblyFormat = "$acc `,` $lhs `,` $rhs attr-dict `:` type($acc) `,` type($lhs)";
+  let extraClassDeclaration = [{
+    /// int8 elements per accumulator lane: 4 (int32) or 2 (int16).
+    int64_t getGroupSize() {
+      return getAcc().getType().getElementTypeBitWidth() / 8;
+    }
+  }];
   let hasVerifier = 1;
 }
 

@@ -25,6 +25,8 @@ struct VdotToSdot final : OpRewritePattern<VdotOp> {
   LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
     if (op.getLhsMax() > 127)
       return rewriter.notifyMatchFailure(op, "sdot reads lhs as signed bytes");
+    if (op.getGroupSize() != 4)
+      return rewriter.notifyMatchFailure(op, "sdot accumulates in int32");
     int64_t lanes = op.getAcc().getType().getNumElements();
     if (lanes != 4 && lanes != 2)
       return rewriter.notifyMatchFailure(op, "sdot works on 64- and 128-bit vectors");
@@ -89,12 +91,15 @@ public:
   }
 
   int64_t vectorLanes(const TargetDesc &) const override { return 4; }
+  int64_t vectorRegisters(const TargetDesc &) const override { return 32; }
 
   llvm::StringRef vectorRegisterConstraint(const TargetDesc &) const override { return "w"; }
 
   int64_t nativeVdotLhsMax(const TargetDesc &target, int64_t lanes) const override {
     return target.hasFeature("dotprod") && (lanes == 4 || lanes == 2) ? 127 : 0;
   }
+
+  bool prefersInt16Vdot(const TargetDesc &, int64_t) const override { return false; }
 
   void populateVectorOpPatterns(const TargetDesc &target,
                                 RewritePatternSet &patterns) const override {

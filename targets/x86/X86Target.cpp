@@ -68,6 +68,10 @@ public:
     return desc;
   }
 
+  int64_t vectorRegisters(const TargetDesc &target) const override {
+    return target.hasFeature("avx512f") ? 32 : 16;
+  }
+
   int64_t vectorLanes(const TargetDesc &target) const override {
     if (target.hasFeature("avx512f") && target.hasFeature("avx512bw"))
       return 16;
@@ -83,6 +87,10 @@ public:
 
   int64_t nativeVdotLhsMax(const TargetDesc &target, int64_t lanes) const override {
     return x86NativeVdotLhsMax(target, lanes);
+  }
+
+  bool prefersInt16Vdot(const TargetDesc &target, int64_t lanes) const override {
+    return x86PrefersInt16Vdot(target, lanes);
   }
 
   llvm::StringRef vectorRegisterConstraint(const TargetDesc &target) const override {

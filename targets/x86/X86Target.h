@@ -17,6 +17,8 @@ struct TargetDesc;
 /// (AVX512BW, AVX2, SSSE3). tern.lookup16: pshufb (SSSE3, AVX2, AVX512BW).
 /// See TargetBackend::nativeVdotLhsMax.
 int64_t x86NativeVdotLhsMax(const TargetDesc &target, int64_t lanes);
+/// True where int32 steps are vpmaddubsw + vpmaddwd (no VNNI at this width).
+bool x86PrefersInt16Vdot(const TargetDesc &target, int64_t lanes);
 
 void populateX86VectorOpPatterns(const TargetDesc &target, mlir::RewritePatternSet &patterns);
 

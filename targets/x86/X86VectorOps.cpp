@@ -14,7 +14,8 @@ using namespace mlir;
 namespace tern {
 namespace {
 
-int64_t lanesOf(VdotOp op) { return op.getAcc().getType().getNumElements(); }
+/// The vector width of a tern.vdot in 32-bit lanes.
+int64_t lanesOf(VdotOp op) { return op.getLhs().getType().getNumElements() / 4; }
 
 /// Which x86 instructions a target has for tern.vdot.
 struct VdotSupport {
@@ -48,6 +49,8 @@ struct VdotToVpdpbusd final : OpRewritePattern<VdotOp> {
 
   LogicalResult matchAndRewrite(VdotOp op, PatternRewriter &rewriter) const override {
     int64_t lanes = lanesOf(op);
+    if (op.getGroupSize() != 4)
+      return rewriter.notifyMatchFailure(op, "vpdpbusd accumulates in int32");
     if (!support.vpdpbusd(lanes))
       return rewriter.notifyMatchFailure(op, "no vpdpbusd of this width on the target");
     std::string name = "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32);
@@ -59,7 +62,8 @@ struct VdotToVpdpbusd final : OpRewritePattern<VdotOp> {
   VdotSupport support;
 };
 
-/// acc + pmaddwd(pmaddubsw(lhs, rhs), 1): exact when lhs <= 127 keeps the
+/// acc + pmaddwd(pmaddubsw(lhs, rhs), 1) for int32 accumulators, acc +
+/// pmaddubsw(lhs, rhs) for int16 ones: exact when lhs <= 127 keeps the
 /// saturating 16-bit pair sums within range.
 struct VdotToMaddubs final : OpRewritePattern<VdotOp> {
   VdotToMaddubs(MLIRContext *ctx, VdotSupport support)
@@ -85,6 +89,10 @@ struct VdotToMaddubs final : OpRewritePattern<VdotOp> {
     Location loc = op.getLoc();
     auto i16Vec = VectorType::get({lanes * 2}, rewriter.getI16Type());
     Value pairs = callIntrinsic(rewriter, loc, i16Vec, maddubs, {op.getLhs(), op.getRhs()});
+    if (op.getGroupSize() == 2) {
+      rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(), pairs);
+      return success();
+    }
     Value ones = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(i16Vec, rewriter.getI16IntegerAttr(1).getValue()));
     Value quads = callIntrinsic(rewriter, loc, op.getAcc().getType(), maddwd, {pairs, ones});
@@ -126,6 +134,11 @@ struct Lookup16ToPshufb final : OpRewritePattern<Lookup16Op> {
 int64_t x86NativeVdotLhsMax(const TargetDesc &target, int64_t lanes) {
   VdotSupport support(target);
   return support.vpdpbusd(lanes) ? 255 : support.pmaddubsw(lanes) ? 127 : 0;
+}
+
+bool x86PrefersInt16Vdot(const TargetDesc &target, int64_t lanes) {
+  VdotSupport support(target);
+  return !support.vpdpbusd(lanes) && support.pmaddubsw(lanes);
 }
 
 void populateX86VectorOpPatterns(const TargetDesc &target, RewritePatternSet &patterns) {

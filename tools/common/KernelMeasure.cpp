@@ -101,11 +101,30 @@ CheckedKernel::~CheckedKernel() {
     tern_kernel_unload(kernel_);
 }
 
+ReferenceCase::ReferenceCase(int64_t n, int64_t k, int64_t m) : n(n), k(k), m(m) {
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int> trit(-1, 1);
+  w.resize(n * k);
+  for (int8_t &v : w)
+    v = static_cast<int8_t>(trit(rng));
+  std::normal_distribution<float> normal;
+  std::vector<float> x(m * k);
+  for (float &v : x)
+    v = normal(rng);
+  a.resize(m * k);
+  aScale.resize(m);
+  reference::quantizeRows(x.data(), m, k, a.data(), aScale.data());
+  expected.resize(m * n);
+  reference::ternaryMatmul(a.data(), aScale.data(), w.data(), kWeightScale, expected.data(), m, n,
+                           k);
+}
+
 std::unique_ptr<CheckedKernel> CheckedKernel::load(const std::string &dir, tern_runtime *runtime,
-                                                   int64_t m, std::string &error, bool &invalid) {
+                                                   const ReferenceCase &reference,
+                                                   std::string &error, bool &invalid) {
   invalid = false;
   std::unique_ptr<CheckedKernel> self(new CheckedKernel());
-  self->m_ = m;
+  self->reference_ = &reference;
   self->kernel_ = tern_kernel_load(dir.c_str());
   if (!self->kernel_) {
     error = tern_last_error();
@@ -113,6 +132,11 @@ std::unique_ptr<CheckedKernel> CheckedKernel::load(const std::string &dir, tern_
   }
   self->info_ = tern_kernel_get_info(self->kernel_);
   const tern_kernel_info &info = *self->info_;
+  if (info.n != reference.n || info.k != reference.k) {
+    error = dir + ": the kernel is " + std::to_string(info.n) + "x" + std::to_string(info.k) +
+            ", not " + std::to_string(reference.n) + "x" + std::to_string(reference.k);
+    return nullptr;
+  }
   std::optional<packing::Format> format = packing::parseFormat(info.layout);
   if (!format) {
     error = dir + ": unknown weight layout '" + info.layout + "'";
@@ -123,33 +147,17 @@ std::unique_ptr<CheckedKernel> CheckedKernel::load(const std::string &dir, tern_
     error = dir + ": the manifest's packed_bytes does not match its layout";
     return nullptr;
   }
-
-  std::mt19937 rng(42);
-  std::uniform_int_distribution<int> trit(-1, 1);
-  std::vector<int8_t> w(info.n * info.k);
-  for (int8_t &v : w)
-    v = static_cast<int8_t>(trit(rng));
   self->packed_.resize(info.packed_bytes);
-  packing::pack(layout, w.data(), self->packed_.data());
-
-  std::normal_distribution<float> normal;
-  std::vector<float> x(m * info.k);
-  for (float &v : x)
-    v = normal(rng);
-  self->a_.resize(m * info.k);
-  self->aScale_.resize(m);
-  reference::quantizeRows(x.data(), m, info.k, self->a_.data(), self->aScale_.data());
-
-  std::vector<float> expected(m * info.n);
-  self->y_.resize(m * info.n);
-  reference::ternaryMatmul(self->a_.data(), self->aScale_.data(), w.data(), kWeightScale,
-                           expected.data(), m, info.n, info.k);
-  if (tern_kernel_matmul(self->kernel_, runtime, self->a_.data(), self->aScale_.data(),
-                         self->packed_.data(), kWeightScale, self->y_.data(), m) != TERN_OK) {
+  packing::pack(layout, reference.w.data(), self->packed_.data());
+  self->y_.assign(reference.m * info.n, -1.0f);
+  if (tern_kernel_matmul(self->kernel_, runtime, reference.a.data(), reference.aScale.data(),
+                         self->packed_.data(), kWeightScale, self->y_.data(),
+                         reference.m) != TERN_OK) {
     error = tern_last_error();
     return nullptr;
   }
-  if (std::memcmp(expected.data(), self->y_.data(), expected.size() * sizeof(float)) != 0) {
+  if (std::memcmp(reference.expected.data(), self->y_.data(),
+                  reference.expected.size() * sizeof(float)) != 0) {
     error = dir + ": the kernel's result differs from the reference";
     invalid = true;
     return nullptr;
@@ -168,8 +176,8 @@ std::string CheckedKernel::describe() const {
 void CheckedKernel::call(tern_runtime *runtime, const WeightStream *stream, int64_t index) {
   const uint8_t *weights =
       stream ? stream->weightsFor(index, info_->packed_bytes) : packed_.data();
-  tern_kernel_matmul(kernel_, runtime, a_.data(), aScale_.data(), weights, kWeightScale,
-                     y_.data(), m_);
+  tern_kernel_matmul(kernel_, runtime, reference_->a.data(), reference_->aScale.data(), weights,
+                     kWeightScale, y_.data(), reference_->m);
 }
 
 double CheckedKernel::weightGBs(double seconds) const {
@@ -177,7 +185,7 @@ double CheckedKernel::weightGBs(double seconds) const {
 }
 
 double CheckedKernel::gops(double seconds) const {
-  return 2.0 * static_cast<double>(m_ * info_->n * info_->k) / seconds / 1e9;
+  return 2.0 * static_cast<double>(reference_->m * info_->n * info_->k) / seconds / 1e9;
 }
 
 std::vector<Timing> timeInterleaved(const std::vector<CheckedKernel *> &kernels,

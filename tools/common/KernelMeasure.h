@@ -48,18 +48,29 @@ struct Timing {
   double spread() const { return median > 0 ? (max - min) / median : 0; }
 };
 
+/// Random ternary weights and quantized activations of an n x k matmul with
+/// m rows, and the reference's result: computed once, shared by every
+/// kernel of the shape.
+struct ReferenceCase {
+  ReferenceCase(int64_t n, int64_t k, int64_t m);
+  int64_t n, k, m;
+  std::vector<int8_t> w, a;
+  std::vector<float> aScale, expected;
+};
+
 /// One kernel, loaded and checked, with inputs for m rows.
 class CheckedKernel {
 public:
-  /// Loads DIR and checks it bit-exact for m rows. Returns null with `error`
-  /// set on failure; `invalid` tells a wrong result (the kernel ran) from a
-  /// kernel that could not be loaded or run.
+  /// Loads DIR and checks it bit-exact against `reference`. Returns null
+  /// with `error` set on failure; `invalid` tells a wrong result (the kernel
+  /// ran) from a kernel that could not be loaded or run.
   static std::unique_ptr<CheckedKernel> load(const std::string &dir, tern_runtime *runtime,
-                                             int64_t m, std::string &error, bool &invalid);
+                                             const ReferenceCase &reference, std::string &error,
+                                             bool &invalid);
   ~CheckedKernel();
 
   const tern_kernel_info &info() const { return *info_; }
-  int64_t m() const { return m_; }
+  int64_t m() const { return reference_->m; }
   /// "mfree/i2 lanes=16 tile_n=32 ..."
   std::string describe() const;
   /// One call, with weights from `stream` (null: the resident packed copy).
@@ -72,10 +83,9 @@ private:
   CheckedKernel() = default;
   tern_kernel *kernel_ = nullptr;
   const tern_kernel_info *info_ = nullptr;
-  int64_t m_ = 1;
+  const ReferenceCase *reference_ = nullptr;
   std::vector<uint8_t> packed_;
-  std::vector<int8_t> a_;
-  std::vector<float> aScale_, y_;
+  std::vector<float> y_;
 };
 
 /// Times the kernels in `samples` interleaved rounds of one >= 20 ms sample

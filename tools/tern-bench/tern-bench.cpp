@@ -14,6 +14,7 @@
 #include "tools/common/KernelMeasure.h"
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,11 +93,23 @@ int runKernels(int argc, char **argv) {
               bandwidth);
   int status = 0;
   std::vector<std::unique_ptr<measure::CheckedKernel>> kernels;
+  std::map<std::pair<int64_t, int64_t>, std::unique_ptr<measure::ReferenceCase>> references;
   std::vector<KernelRow> rows;
   for (const std::string &dir : dirs) {
     bool invalid = false;
+    tern_kernel *peek = tern_kernel_load(dir.c_str());
+    if (!peek) {
+      std::fprintf(stderr, "tern-bench: error: %s\n", tern_last_error());
+      status = 1;
+      continue;
+    }
+    const tern_kernel_info *info = tern_kernel_get_info(peek);
+    std::unique_ptr<measure::ReferenceCase> &reference = references[{info->n, info->k}];
+    if (!reference)
+      reference = std::make_unique<measure::ReferenceCase>(info->n, info->k, m);
+    tern_kernel_unload(peek);
     std::unique_ptr<measure::CheckedKernel> kernel =
-        measure::CheckedKernel::load(dir, runtime, m, error, invalid);
+        measure::CheckedKernel::load(dir, runtime, *reference, error, invalid);
     if (!kernel) {
       std::fprintf(stderr, "tern-bench: error: %s\n", error.c_str());
       status = 1;

@@ -4,11 +4,13 @@
 #include "compiler/pipeline/MatmulKernel.h"
 #include "compiler/pipeline/ModelArtifact.h"
 #include "compiler/pipeline/Registration.h"
+#include "compiler/tuning/KernelChoice.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
@@ -38,9 +40,6 @@ cl::opt<int64_t> contextOpt("context",
                             cl::init(0), cl::sub(compileCommand), cl::cat(modelCategory));
 cl::opt<int64_t> maxBatchOpt("max-batch", cl::desc("Most tokens one prefill call processes"),
                              cl::init(256), cl::sub(compileCommand), cl::cat(modelCategory));
-cl::opt<bool> kernelReportOpt("kernel-report",
-                              cl::desc("Print the matmul kernel chosen for every shape, and why"),
-                              cl::sub(compileCommand), cl::cat(modelCategory));
 
 cl::OptionCategory shapeCategory("Shape");
 cl::opt<int64_t> mOpt("m", cl::desc("Activation rows (tokens) the kernel is tuned for: 1 for "
@@ -56,14 +55,32 @@ cl::OptionCategory kernelCategory("Kernel");
 cl::opt<std::string> strategyOpt(
     "strategy",
     cl::desc("Kernel strategy: mfree (multiply-free: int8 dot products of activations with "
-             "{0,1,2}-coded weights) or lut (per-row tables of group sums, indexed by the "
-             "weights through byte shuffles)"),
-    cl::init("mfree"), cl::sub(kernelCommand), cl::cat(kernelCategory));
+             "{0,1,2}-coded weights), lut (per-row tables of group sums, indexed by the "
+             "weights through byte shuffles) or auto (default: the tuned choice, else mfree)"),
+    cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));
 cl::opt<std::string> packingOpt(
     "packing",
     cl::desc("Weight packing: i2 (2 bits per weight) or base3 (1.6 bits) for mfree; lut2 "
-             "(2 bits) or lut3 (1.67 bits) for lut. Default: i2 for mfree, lut3 for lut"),
-    cl::sub(kernelCommand), cl::cat(kernelCategory));
+             "(2 bits) or lut3 (1.67 bits) for lut. Default (auto): the tuned choice, else i2 "
+             "for mfree and lut3 for lut"),
+    cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));
+cl::opt<std::string> tuningDbOpt(
+    "tuning-db",
+    cl::desc("tern-tune's database: the fastest measured kernel for this machine, shape and "
+             "--threads is used where it has one ('none': documented defaults only). Default: "
+             "$TERN_TUNING_DB, else ~/.cache/tern/tuning.db"),
+    cl::value_desc("path"), cl::sub(kernelCommand), cl::sub(compileCommand),
+    cl::cat(kernelCategory));
+cl::opt<int64_t> threadsOpt("threads",
+                            cl::desc("Threads the kernels will run on: tuning data is per thread "
+                                     "count (default 1)"),
+                            cl::init(1), cl::sub(kernelCommand), cl::sub(compileCommand),
+                            cl::cat(kernelCategory));
+cl::opt<bool> kernelReportOpt("kernel-report",
+                              cl::desc("Print the kernel chosen for every matmul shape, and why "
+                                       "(tuned, with its measured time, or a documented default)"),
+                              cl::sub(kernelCommand), cl::sub(compileCommand),
+                              cl::cat(kernelCategory));
 cl::opt<std::string> kernelOpt(
     "kernel",
     cl::desc("Kernel parameters instead of the strategy's defaults, as a #tern.kernel attribute, "
@@ -155,6 +172,17 @@ private:
   int lastPercent_ = -1;
 };
 
+/// The tuning database ternc reads: "" when there is none to read.
+std::string tuningDbPath() {
+  if (tuningDbOpt == "none")
+    return "";
+  std::string path = tuningDbOpt.empty() ? defaultTuningDbPath() : tuningDbOpt.getValue();
+  // The default location is optional; a path given explicitly must exist.
+  if (!llvm::sys::fs::exists(path) && tuningDbOpt.empty())
+    return "";
+  return path;
+}
+
 int runCompile(mlir::MLIRContext &ctx) {
   if (outputOpt.empty() || outputOpt == "-")
     return fail("ternc compile needs an output directory: -o NAME.tern");
@@ -177,17 +205,23 @@ int runCompile(mlir::MLIRContext &ctx) {
   options.context = contextOpt;
   options.maxBatch = maxBatchOpt;
   options.keepIntermediates = keepIrOpt;
+  options.tuningDb = tuningDbPath();
+  options.threads = threadsOpt;
+  if (!options.tuningDb.empty() && !llvm::sys::fs::exists(options.tuningDb))
+    return fail("tuning database " + options.tuningDb + " does not exist");
+  if (!options.tuningDb.empty() && !quietOpt)
+    llvm::errs() << "ternc: choosing kernels from tuning database " << options.tuningDb << " ("
+                 << threadsOpt << " thread(s))\n";
   options.progress = [&](llvm::StringRef stage, double fraction) { progress(stage, fraction); };
   auto result = compileModel(&ctx, **checkpoint, *target, options);
   if (!result)
     return fail(result.takeError());
   if (kernelReportOpt) {
-    llvm::outs() << "Kernels for " << target->describe() << " (no tuning data: each strategy's "
-                 << "documented default for the target's vector width):\n";
+    llvm::outs() << "Kernels for " << target->describe() << ":\n";
     for (const KernelUse &k : result->kernels)
-      llvm::outs() << llvm::formatv("  {0,-20} m={1,-7} {2,5}x{3,-5} {4}\n", k.function,
-                                    k.m ? std::to_string(k.m) : std::string("batch"), k.n, k.k,
-                                    k.kernel);
+      llvm::outs() << llvm::formatv("  {0,-20} m={1,-6} {2,6}x{3,-5} {4,-5} {5}\n      {6}\n",
+                                    k.function, k.m ? std::to_string(k.m) : std::string("batch"),
+                                    k.n, k.k, k.packing, k.kernel, k.reason);
   }
   if (!quietOpt)
     llvm::errs() << llvm::formatv("ternc: wrote {0} ({1:f1} MB of weights, {2})\n", outputOpt,
@@ -201,16 +235,24 @@ int runKernel(mlir::MLIRContext &ctx) {
   spec.n = nOpt;
   spec.k = kOpt;
   spec.symbol = symbolOpt;
-  std::optional<Strategy> strategy = symbolizeStrategy(strategyOpt);
-  if (!strategy)
-    return fail("unknown strategy '" + strategyOpt + "'; expected mfree or lut");
-  spec.strategy = *strategy;
-  std::string packingName =
-      packingOpt.empty() ? (*strategy == Strategy::lut ? "lut3" : "i2") : packingOpt.getValue();
-  std::optional<Packing> packing = symbolizePacking(packingName);
-  if (!packing)
-    return fail("unknown packing '" + packingName + "'; expected i2, base3, lut2 or lut3");
-  spec.packing = *packing;
+  KernelRequest request{mOpt, nOpt, kOpt, threadsOpt, std::nullopt, std::nullopt, std::nullopt};
+  if (strategyOpt != "auto") {
+    request.strategy = symbolizeStrategy(strategyOpt);
+    if (!request.strategy)
+      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut or auto");
+  }
+  if (packingOpt != "auto") {
+    request.packing = symbolizePacking(packingOpt);
+    if (!request.packing)
+      return fail("unknown packing '" + packingOpt + "'; expected i2, base3, lut2, lut3 or auto");
+    if (!request.strategy)
+      request.strategy = strategyForPacking(*request.packing);
+  }
+  // Checked before any kernel is chosen, with the packing asked for.
+  spec.strategy = request.strategy.value_or(Strategy::mfree);
+  spec.packing = request.packing.value_or(defaultPacking(spec.strategy));
+  if (llvm::Error e = validateMatmulSpec(spec))
+    return fail(std::move(e));
   if (!kernelOpt.empty()) {
     ctx.loadDialect<TernDialect>();
     std::string diagnostics;
@@ -224,11 +266,37 @@ int runKernel(mlir::MLIRContext &ctx) {
                   (diagnostics.empty() ? "" : ": " + diagnostics));
     spec.kernel = attr;
   }
-  if (llvm::Error e = validateMatmulSpec(spec))
-    return fail(std::move(e));
   auto target = resolveTarget(targetOpt, cpuOpt, featuresOpt);
   if (!target)
     return fail(target.takeError());
+  std::string reason = "given with --kernel";
+  if (!spec.kernel) {
+    std::unique_ptr<TuningDb> db;
+    if (std::string path = tuningDbPath(); !path.empty()) {
+      if (!llvm::sys::fs::exists(path))
+        return fail("tuning database " + path + " does not exist");
+      auto opened = TuningDb::open(path);
+      if (!opened)
+        return fail(opened.takeError());
+      db = std::move(*opened);
+    }
+    ctx.loadDialect<TernDialect>();
+    KernelChoice choice = chooseKernel(&ctx, *target, request, db.get());
+    spec.strategy = choice.candidate.strategy;
+    spec.packing = choice.candidate.packing;
+    spec.kernel = choice.candidate.kernel;
+    reason = choice.reason;
+    if (llvm::Error e = validateMatmulSpec(spec))
+      return fail(std::move(e));
+  }
+  std::string packingName = stringifyPacking(spec.packing).str();
+  if (kernelReportOpt) {
+    llvm::outs() << "Kernel for " << nOpt << "x" << kOpt << " m=" << mOpt << " on "
+                 << target->describe() << ": " << stringifyStrategy(spec.strategy) << "/"
+                 << packingName << " ";
+    mlir::Attribute(spec.kernel).print(llvm::outs());
+    llvm::outs() << "\n  " << reason << "\n";
+  }
 
   if (emitOpt == Emit::Artifact) {
     if (outputOpt.empty() || outputOpt == "-")

@@ -297,4 +297,20 @@ KernelAttr defaultLutKernel(MLIRContext *ctx, int64_t lanes, int64_t m) {
                          /*tile_m=*/m > 1 ? 2 : 1, /*unroll_k=*/2, /*prefetch=*/0, /*streams=*/1);
 }
 
+SearchSpace lutSearchSpace(int64_t lanes, int64_t m) {
+  std::vector<ParameterRange> params = {
+      {"tile_n", {4 * lanes, 8 * lanes, 16 * lanes}},
+      {"tile_m", m == 1 ? std::vector<int64_t>{1} : std::vector<int64_t>{1, 2, 3, 4}},
+      {"unroll_k", {1, 2, 4}}};
+  if (m == 1)
+    params.push_back({"prefetch", {0, 8, 16, 32}});
+  // The segment loop's body: unroll_k pairs of groups, for the tile.
+  auto work = [](const Candidate &c, int64_t m) -> int64_t {
+    int64_t group = c.packing == Packing::lut3 ? 3 : 2;
+    return c.kernel.getUnrollK() * 2 * group * c.kernel.getTileN() * std::min(c.kernel.getTileM(), m);
+  };
+  return SearchSpace(Strategy::lut, {Packing::lut2, Packing::lut3}, lanes, std::move(params),
+                     work);
+}
+
 } // namespace tern

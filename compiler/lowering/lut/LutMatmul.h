@@ -3,6 +3,7 @@
 #define TERN_COMPILER_LOWERING_LUT_LUTMATMUL_H
 
 #include "compiler/lowering/MatmulEmitter.h"
+#include "compiler/tuning/SearchSpace.h"
 
 namespace tern {
 
@@ -17,6 +18,10 @@ mlir::LogicalResult lowerLutMatmul(MatmulOp op, const MatmulOperands &operands,
 /// rows when m > 1 (each row needs its own tables); 2 pairs of groups per
 /// step.
 KernelAttr defaultLutKernel(mlir::MLIRContext *ctx, int64_t lanes, int64_t m);
+
+/// What the tuner tries: lut2 and lut3; 1, 2 or 4 lookup vectors per block;
+/// register tiles of up to 4 rows when m > 1; prefetch distances for m = 1.
+SearchSpace lutSearchSpace(int64_t lanes, int64_t m);
 
 } // namespace tern
 

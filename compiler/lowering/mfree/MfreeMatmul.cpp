@@ -19,7 +19,9 @@
 // Loop nest, per block of tile_n output rows (the parallel dimension):
 //   for each tile of tile_m activation rows:
 //     tile_m x (tile_n / lanes) int32 accumulators (two sets for linear base3)
-//     for each chunk of 16 (i2) or 20 (base3) K values, unrolled by unroll_k:
+//     for each chunk of 16 (i2) or 20 (base3) K values, unrolled by unroll_k
+//     (on targets whose int32 step takes two multiplies, in runs of int16
+//     accumulation, each widened into the int32 sums after at most 63 steps):
 //       load tile_n / lanes weight vectors (and prefetch `prefetch` chunks
 //       ahead); for each of their 4 or 5 planes, decode and accumulate into
 //       every row
@@ -45,6 +47,10 @@ using packing::MfreeLayout;
 /// K above which linear base3 decoding could overflow its int32 sums.
 constexpr int64_t kLinearBase3MaxK = 32767;
 
+/// int16 vdot steps that cannot overflow: each adds at most 2 * 2 * 128 = 512
+/// in magnitude to a pair sum (weights + 1 <= 2, |a| <= 128).
+constexpr int64_t kMaxInt16Steps = 32767 / 512;
+
 enum class Decode { I2, Base3Digits, Base3Linear };
 
 class MfreeEmitter : MatmulEmitter {
@@ -62,6 +68,7 @@ public:
     int64_t lanes = layout.p.lanes;
     accType = VectorType::get({lanes}, b.getI32Type());
     byteType = VectorType::get({lanes * 4}, b.getI8Type());
+    pairType = VectorType::get({lanes * 2}, b.getI16Type());
     decode = Decode::I2;
     if (packing == Packing::base3) {
       bool fullBytes = target && k <= kLinearBase3MaxK &&
@@ -70,6 +77,9 @@ public:
       if (target)
         registerConstraint = lookupTargetBackend(target->arch)->vectorRegisterConstraint(*target);
     }
+    if (target && decode != Decode::Base3Linear && streams == 1 &&
+        lookupTargetBackend(target->arch)->prefersInt16Vdot(*target, lanes))
+      int16Run = kMaxInt16Steps / layout.planes();
   }
 
   void emit() {
@@ -135,34 +145,78 @@ private:
     Accumulators accs(tileRows * vectors * sets(), zeros(accType));
     int64_t fullChunks = k / layout.chunk();
     int64_t tailPlanes = (k % layout.chunk()) / MfreeLayout::kBytesPerLane;
-    // Stream s reads chunks [s * perStream, (s + 1) * perStream).
-    int64_t perStream = fullChunks / streams;
-    int64_t iterations = perStream / unrollK;
-
-    auto loop = scf::ForOp::create(b, loc, index(0), index(iterations), index(1), accs);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Accumulators inner(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
-      Value first = mul(loop.getInductionVar(), index(unrollK));
-      for (int64_t u = 0; u < unrollK; ++u)
-        for (int64_t s = 0; s < streams; ++s)
-          emitChunk(add(first, index(s * perStream + u)), layout.planes(), blockBytes, m0, tileRows,
-                    inner);
-      scf::YieldOp::create(b, loc, inner);
+    Chunks chunks{blockBytes, m0, tileRows};
+    if (int16Run == 0) {
+      accumulateChunks(chunks, index(0), fullChunks, streams, accs);
+      if (tailPlanes > 0)
+        emitChunk(chunks, index(fullChunks), tailPlanes, accs);
+    } else {
+      // Runs of int16Run chunks in int16, each widened into the int32 sums.
+      auto runInInt16 = [&](Value first, int64_t count, int64_t planesAfter, Accumulators &sums) {
+        Accumulators pairs(sums.size(), zeros(pairType));
+        accumulateChunks(chunks, first, count, 1, pairs);
+        if (planesAfter > 0)
+          emitChunk(chunks, add(first, index(count)), planesAfter, pairs);
+        for (size_t i = 0; i < sums.size(); ++i)
+          sums[i] = widenPairs(sums[i], pairs[i]);
+      };
+      int64_t runs = fullChunks / int16Run;
+      auto loop = scf::ForOp::create(b, loc, index(0), index(runs), index(1), accs);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Accumulators sums(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
+        runInInt16(mul(loop.getInductionVar(), index(int16Run)), int16Run, 0, sums);
+        scf::YieldOp::create(b, loc, sums);
+      }
+      accs.assign(loop.getResults().begin(), loop.getResults().end());
+      if (runs * int16Run < fullChunks || tailPlanes > 0)
+        runInInt16(index(runs * int16Run), fullChunks - runs * int16Run, tailPlanes, accs);
     }
-    accs.assign(loop.getResults().begin(), loop.getResults().end());
-    for (int64_t s = 0; s < streams; ++s)
-      for (int64_t c = s * perStream + iterations * unrollK; c < (s + 1) * perStream; ++c)
-        emitChunk(index(c), layout.planes(), blockBytes, m0, tileRows, accs);
-    for (int64_t c = streams * perStream; c < fullChunks; ++c)
-      emitChunk(index(c), layout.planes(), blockBytes, m0, tileRows, accs);
-    if (tailPlanes > 0)
-      emitChunk(index(fullChunks), tailPlanes, blockBytes, m0, tileRows, accs);
-
     emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
       emitEpilogue(firstRow, m0, tileRows, accs, rowSums, validRows);
     });
+  }
+
+  /// Where a tile's chunks come from: its block's weights and its rows.
+  struct Chunks {
+    Value blockBytes, m0;
+    int64_t tileRows;
+  };
+
+  /// Chunks [first, first + count) into accs: `streams` contiguous ranges
+  /// read side by side, in a loop unrolled by unroll_k, then the leftovers.
+  void accumulateChunks(const Chunks &chunks, Value first, int64_t count, int64_t streams,
+                        Accumulators &accs) {
+    int64_t perStream = count / streams;
+    int64_t iterations = perStream / unrollK;
+    if (iterations > 0) {
+      auto loop = scf::ForOp::create(b, loc, index(0), index(iterations), index(1), accs);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Accumulators inner(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
+      Value step = add(first, mul(loop.getInductionVar(), index(unrollK)));
+      for (int64_t u = 0; u < unrollK; ++u)
+        for (int64_t s = 0; s < streams; ++s)
+          emitChunk(chunks, add(step, index(s * perStream + u)), layout.planes(), inner);
+      scf::YieldOp::create(b, loc, inner);
+      b.setInsertionPointAfter(loop);
+      accs.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    for (int64_t s = 0; s < streams; ++s)
+      for (int64_t c = s * perStream + iterations * unrollK; c < (s + 1) * perStream; ++c)
+        emitChunk(chunks, add(first, index(c)), layout.planes(), accs);
+    for (int64_t c = streams * perStream; c < count; ++c)
+      emitChunk(chunks, add(first, index(c)), layout.planes(), accs);
+  }
+
+  /// sum + the two int16 pair sums of each 32-bit lane of `pairs`.
+  Value widenPairs(Value sum, Value pairs) {
+    Value words = vector::BitCastOp::create(b, loc, accType, pairs);
+    Value sixteen = splat(accType, 16);
+    Value low = arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, words, sixteen), sixteen);
+    Value high = arith::ShRSIOp::create(b, loc, words, sixteen);
+    return add(sum, add(low, high));
   }
 
   /// Four activation bytes a[m][k..k+3] in every 32-bit lane.
@@ -209,10 +263,10 @@ private:
         .getRes();
   }
 
-  void emitChunk(Value chunk, int64_t planes, Value blockBytes, Value m0, int64_t tileRows,
-                 Accumulators &accs) {
-    int64_t vectors = layout.vectorsPerChunk();
-    Value chunkBytes = add(blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
+  void emitChunk(const Chunks &chunks, Value chunk, int64_t planes, Accumulators &accs) {
+    int64_t vectors = layout.vectorsPerChunk(), tileRows = chunks.tileRows;
+    Value m0 = chunks.m0;
+    Value chunkBytes = add(chunks.blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
     SmallVector<Value> packed;
     for (int64_t v = 0; v < vectors; ++v)
       packed.push_back(loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())),
@@ -274,7 +328,8 @@ private:
   int64_t tileM, unrollK, prefetch, streams;
   Decode decode;
   StringRef registerConstraint; // empty: no target, no asm barrier
-  VectorType accType, byteType;
+  int64_t int16Run = 0; // chunks per int16 run; 0: int32 throughout
+  VectorType accType, byteType, pairType;
 };
 
 } // namespace
@@ -289,15 +344,37 @@ LogicalResult lowerMfreeMatmul(MatmulOp op, const MatmulOperands &operands,
   return success();
 }
 
-KernelAttr defaultMfreeKernel(MLIRContext *ctx, int64_t lanes, int64_t m) {
+KernelAttr defaultMfreeKernel(MLIRContext *ctx, int64_t lanes, int64_t registers, int64_t m) {
   // Measured with tern-bench on Zen 5 (README): decoding (m = 1) streams
   // weights, and wide tiles with prefetch keep DRAM busiest; prefill reuses
-  // weights across rows, where registers go to the m-tile instead.
+  // weights across rows, where registers go to the m-tile instead: 2 x 4
+  // accumulators fit in 32 registers, 2 x 3 (with the broadcasts, weights
+  // and masks) in 16.
   if (m == 1)
     return KernelAttr::get(ctx, Strategy::mfree, lanes, /*tile_n=*/4 * lanes, /*tile_m=*/1,
                            /*unroll_k=*/1, /*prefetch=*/16, /*streams=*/1);
-  return KernelAttr::get(ctx, Strategy::mfree, lanes, /*tile_n=*/2 * lanes, /*tile_m=*/4,
-                         /*unroll_k=*/2, /*prefetch=*/0, /*streams=*/1);
+  return KernelAttr::get(ctx, Strategy::mfree, lanes, /*tile_n=*/2 * lanes,
+                         /*tile_m=*/registers >= 32 ? 4 : 3, /*unroll_k=*/1, /*prefetch=*/0,
+                         /*streams=*/1);
+}
+
+SearchSpace mfreeSearchSpace(int64_t lanes, int64_t m) {
+  std::vector<ParameterRange> params = {
+      {"tile_n", {lanes, 2 * lanes, 3 * lanes, 4 * lanes, 6 * lanes, 8 * lanes}},
+      {"tile_m", m == 1 ? std::vector<int64_t>{1} : std::vector<int64_t>{1, 2, 3, 4, 6, 8}},
+      {"unroll_k", {1, 2, 4}}};
+  if (m == 1) {
+    params.push_back({"prefetch", {0, 4, 8, 16, 32}});
+    params.push_back({"streams", {1, 2}});
+  }
+  // The K loop's body: unroll_k chunks of every stream, for the tile.
+  auto work = [](const Candidate &c, int64_t m) -> int64_t {
+    int64_t chunk = MfreeLayout::kBytesPerLane * (c.packing == Packing::base3 ? 5 : 4);
+    return c.kernel.getUnrollK() * c.kernel.getStreams() * chunk * c.kernel.getTileN() *
+           std::min(c.kernel.getTileM(), m);
+  };
+  return SearchSpace(Strategy::mfree, {Packing::i2, Packing::base3}, lanes, std::move(params),
+                     work);
 }
 
 } // namespace tern

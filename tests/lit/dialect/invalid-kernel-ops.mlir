@@ -55,9 +55,17 @@ func.func @matmul_without_kernel(%a: memref<?x64xi8>, %as: memref<?xf32>, %w: !t
 // -----
 
 func.func @vdot_lanes(%acc: vector<16xi32>, %u: vector<32xi8>) -> vector<16xi32> {
-  // expected-error @+1 {{int8 operands must have 4 elements per accumulator lane: 32 elements for 16 lanes}}
+  // expected-error @+1 {{int8 operands must have 4 elements per int32 accumulator lane: 32 elements for 16 lanes}}
   %r = tern.vdot %acc, %u, %u : vector<16xi32>, vector<32xi8>
   return %r : vector<16xi32>
+}
+
+// -----
+
+func.func @vdot_pairs(%acc: vector<16xi16>, %u: vector<64xi8>) -> vector<16xi16> {
+  // expected-error @+1 {{int8 operands must have 2 elements per int16 accumulator lane: 64 elements for 16 lanes}}
+  %r = tern.vdot %acc, %u, %u : vector<16xi16>, vector<64xi8>
+  return %r : vector<16xi16>
 }
 
 // -----

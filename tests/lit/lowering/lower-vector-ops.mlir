@@ -109,3 +109,27 @@ func.func @generic_lookup(%t: vector<16xi8>, %i: vector<8xi8>) -> vector<8xi8> {
   %l = tern.lookup16 %t[%i] : vector<16xi8>, vector<8xi8>
   return %l : vector<8xi8>
 }
+
+// -----
+
+// int16 accumulation: one vpmaddubsw and an add on x86; widening arithmetic
+// in int16 elsewhere.
+// CHECK-LABEL: func.func @pairs_avx2
+// CHECK:         %[[PAIRS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK-NOT:     pmadd.wd
+// CHECK:         arith.addi %{{.*}}, %[[PAIRS]] : vector<16xi16>
+// CHECK-LABEL: func.func @pairs_generic
+// CHECK:         arith.extui %{{.*}} : vector<32xi8> to vector<32xi16>
+// CHECK:         arith.muli %{{.*}}, %{{.*}} : vector<32xi16>
+// CHECK-NOT:     llvm.call_intrinsic
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
+                   features = <["+avx2", "+ssse3"]>>} {
+  func.func @pairs_avx2(%acc: vector<16xi16>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<16xi16> {
+    %r = tern.vdot %acc, %u, %s {lhs_max = 2} : vector<16xi16>, vector<32xi8>
+    return %r : vector<16xi16>
+  }
+  func.func @pairs_generic(%acc: vector<16xi16>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<16xi16> {
+    %r = tern.vdot %acc, %u, %s {lhs_max = 200} : vector<16xi16>, vector<32xi8>
+    return %r : vector<16xi16>
+  }
+}

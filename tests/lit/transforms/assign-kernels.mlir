@@ -1,10 +1,12 @@
 // tern-assign-kernels: decode-shaped (one row) and prefill-shaped (any rows)
-// matmuls get the strategy's defaults for the target's vector width.
+// matmuls get the strategy's defaults for the target's vector width (without
+// a tuning database), and the prefill kernel takes the weight layout
+// (tile_n) of the decode kernel reading the same weights.
 // RUN: tern-opt %s -split-input-file --tern-assign-kernels -verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func @widths
-// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 1, prefetch = 16>}
-// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 4, unroll_k = 2>}
+// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 1, prefetch = 16>, tern.kernel_reason = "the documented default (no tuning database)"}
+// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 4, unroll_k = 1>, tern.kernel_reason
 // A kernel chosen before stays.
 // CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 8, tile_n = 8, tile_m = 2, unroll_k = 1>}
 module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v4",
@@ -23,7 +25,7 @@ module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
 
 // AVX2 only: 256-bit vectors.
 // CHECK-LABEL: func.func @avx2
-// CHECK: {kernel = #tern.kernel<mfree, lanes = 8, tile_n = 32, tile_m = 1, unroll_k = 1, prefetch = 16>}
+// CHECK: {kernel = #tern.kernel<mfree, lanes = 8, tile_n = 32, tile_m = 1, unroll_k = 1, prefetch = 16>, tern.kernel_reason
 module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
                    features = <["+avx2"]>>} {
   func.func @avx2(%w: !tern.ternary<64x32, #tern.packing<i2>>, %s: f32, %x: memref<1x32xf32>, %y: memref<1x64xf32>) {
