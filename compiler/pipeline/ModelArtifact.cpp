@@ -348,7 +348,9 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
           json.attribute("m", k.m);
           json.attribute("n", k.n);
           json.attribute("k", k.k);
+          json.attribute("packing", k.packing);
           json.attribute("kernel", k.kernel);
+          json.attribute("reason", k.reason);
         });
     });
     writeTargetJson(json, target);
