@@ -79,8 +79,11 @@ llvm::Expected<std::vector<WeightEntry>> placeWeights(ModuleOp module, int64_t l
     }
     entry->layers = op.getLayer() ? layers : 0;
     auto [it, inserted] = entries.emplace(entry->name, *entry);
+    const packing::LayoutParams &a = it->second.packed, &b = entry->packed;
     if (!inserted && (std::string(layoutName(it->second)) != layoutName(*entry) ||
-                      it->second.bytes != entry->bytes || it->second.layers != entry->layers))
+                      it->second.bytes != entry->bytes || it->second.layers != entry->layers ||
+                      (entry->kind == WeightEntry::Kind::Ternary &&
+                       (a.format != b.format || a.lanes != b.lanes || a.tileN != b.tileN))))
       error = llvm::createStringError("weight " + entry->name +
                                       " is read in two different layouts");
     ops[entry->name].push_back(op);

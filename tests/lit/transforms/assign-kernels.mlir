@@ -42,3 +42,25 @@ module {
     return
   }
 }
+
+// -----
+
+// Weights loaded by name in two functions are one weight: the prefill kernel
+// takes the decode kernel's layout.
+// CHECK-LABEL: func.func @decode
+// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 1
+// CHECK-LABEL: func.func @prefill
+// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 4
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v4",
+                   features = <["+avx2", "+avx512f", "+avx512bw"]>>} {
+  func.func @decode(%s: f32, %x: memref<1x32xf32>, %y: memref<1x64xf32>) {
+    %w = tern.weight "proj" : !tern.ternary<64x32, #tern.packing<i2>>
+    tern.bitlinear ins(%x, %w, %s : memref<1x32xf32>, !tern.ternary<64x32, #tern.packing<i2>>, f32) outs(%y : memref<1x64xf32>)
+    return
+  }
+  func.func @prefill(%s: f32, %x: memref<?x32xf32>, %y: memref<?x64xf32>) {
+    %w = tern.weight "proj" : !tern.ternary<64x32, #tern.packing<i2>>
+    tern.bitlinear ins(%x, %w, %s : memref<?x32xf32>, !tern.ternary<64x32, #tern.packing<i2>>, f32) outs(%y : memref<?x64xf32>)
+    return
+  }
+}
