@@ -144,6 +144,27 @@ int runKernels(int argc, char **argv) {
                 row.kernel->weightGBs(row.timing.median), 100.0 * row.bandwidthFraction,
                 row.kernel->gops(row.timing.median), row.kernel->describe().c_str());
   }
+  // The fastest kernel of each shape, when several compete.
+  std::map<std::pair<int64_t, int64_t>, const KernelRow *> best;
+  for (const KernelRow &row : rows) {
+    auto key = std::make_pair(row.kernel->info().n, row.kernel->info().k);
+    if (!best[key] || row.timing.median < best[key]->timing.median)
+      best[key] = &row;
+  }
+  if (best.size() < rows.size()) {
+    std::printf("\nFastest per shape (median):\n");
+    for (auto &[shape, row] : best)
+      std::printf("  %-12s %10.1f us  %s  %s\n",
+                  (std::to_string(shape.first) + "x" + std::to_string(shape.second)).c_str(),
+                  row->timing.median * 1e6,
+                  m == 1 ? (std::to_string(static_cast<int>(100 * row->bandwidthFraction + 0.5)) +
+                            "% of BW")
+                               .c_str()
+                         : (std::to_string(static_cast<int>(row->kernel->gops(row->timing.median))) +
+                            " GOP/s")
+                               .c_str(),
+                  row->kernel->describe().c_str());
+  }
   if (!jsonPath.empty()) {
     FILE *f = std::fopen(jsonPath.c_str(), "w");
     if (!f)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Measures every strategy x packing on the BitNet b1.58 2B4T matmul shapes,
+# for decode (m = 1, weights streaming from DRAM) and prefill (m = 128), on 1
+# and 2 threads: the README's kernel table. Each kernel is the tuned one when
+# the tuning database has it for that packing, else the documented default.
+#   scripts/bench-kernels.sh [--tuning-db FILE] [OUT_DIR]
+# The 128256x2560 output head is bf16 in the released model, not ternary:
+# it is not a ternary matmul and is not measured here.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/build/bin
+db=none
+if [ "${1:-}" = "--tuning-db" ]; then db=$2; shift 2; fi
+out=${1:-/tmp/tern-bench-kernels}
+[ -x "$bin/ternc" ] || { echo "bench-kernels: build first (scripts/build.sh)" >&2; exit 1; }
+shapes="2560x2560 640x2560 6912x2560 2560x6912"
+kinds="mfree:i2 mfree:base3 lut:lut2 lut:lut3"
+rm -rf "$out" && mkdir -p "$out"
+for m in 1 128; do
+  for t in 1 2; do
+    dirs=()
+    for shape in $shapes; do
+      for kind in $kinds; do
+        dir=$out/m$m-t$t/$shape-${kind%:*}-${kind#*:}
+        "$bin/ternc" kernel --n "${shape%x*}" --k "${shape#*x}" --m "$m" --threads "$t" \
+          --strategy "${kind%:*}" --packing "${kind#*:}" --tuning-db "$db" -o "$dir" --quiet
+        dirs+=("$dir")
+      done
+    done
+    echo "== m=$m, $t thread(s)"
+    "$bin/tern-bench" kernel "${dirs[@]}" --m "$m" --threads "$t" --json "$out/m$m-t$t.json"
+    echo
+  done
+done
