@@ -32,6 +32,17 @@
 
 namespace tern {
 
+mlir::MLIRContext &ternContext() {
+  static mlir::MLIRContext *ctx = [] {
+    mlir::DialectRegistry registry;
+    registerTernDialects(registry);
+    auto *c = new mlir::MLIRContext(registry);
+    c->loadAllAvailableDialects();
+    return c;
+  }();
+  return *ctx;
+}
+
 void registerTernDialects(mlir::DialectRegistry &registry) {
   registry.insert<TernDialect, mlir::affine::AffineDialect, mlir::arith::ArithDialect, mlir::arm_neon::ArmNeonDialect,
                   mlir::cf::ControlFlowDialect, mlir::func::FuncDialect,

@@ -4,6 +4,7 @@
 
 namespace mlir {
 class DialectRegistry;
+class MLIRContext;
 } // namespace mlir
 
 namespace tern {
@@ -13,6 +14,9 @@ namespace tern {
 void registerTernDialects(mlir::DialectRegistry &registry);
 /// Every Tern pass and pipeline, plus the upstream passes the pipelines use.
 void registerTernPasses();
+/// One context for the process with every dialect of registerTernDialects
+/// loaded: for tools and tests that compile many kernels.
+mlir::MLIRContext &ternContext();
 
 } // namespace tern
 

@@ -73,16 +73,7 @@ const Shape kShapes[] = {{33, 100}, {17, 16},    {1, 4},      {35, 52},    {64, 
 
 const int64_t kRows[] = {1, 3, 8, 128};
 
-mlir::MLIRContext &context() {
-  static mlir::MLIRContext *ctx = [] {
-    mlir::DialectRegistry registry;
-    registerTernDialects(registry);
-    auto *c = new mlir::MLIRContext(registry);
-    c->loadAllAvailableDialects();
-    return c;
-  }();
-  return *ctx;
-}
+mlir::MLIRContext &context() { return ternContext(); }
 
 std::string scratchDir(const std::string &name) {
   llvm::SmallString<128> dir;
@@ -110,7 +101,6 @@ const std::vector<float> &referenceOutput(const Shape &shape, int64_t m,
   return cache.emplace(key, std::move(y)).first->second;
 }
 
-class KernelTest : public ::testing::TestWithParam<std::tuple<Variant, Kind, Shape>> {};
 
 /// Compiles the decode default (tile_m = 1), the prefill default (tile_m >
 /// 1), and odd parameters that leave remainders everywhere; returns their
@@ -141,16 +131,30 @@ std::vector<std::string> compileSpecs(const std::string &variant, const Kind &ki
   return dirs;
 }
 
+class KernelTest : public ::testing::TestWithParam<std::tuple<Variant, Kind, Shape>> {
+protected:
+  /// Compiles the parameter's kernels into `dirs`; skips (a packing that
+  /// cannot take K) or fails, leaving `dirs` empty, where it cannot.
+  void compileParam(std::optional<TargetDesc> &target, std::vector<std::string> &dirs) {
+    auto [variant, kind, shape] = GetParam();
+    if (shape.k % packingGroupSize(kind.packing) != 0)
+      GTEST_SKIP() << "K=" << shape.k << " is not a multiple of "
+                   << stringifyPacking(kind.packing).str() << "'s group";
+    auto resolved = resolveTarget(variant.target, variant.cpu, variant.features);
+    ASSERT_TRUE(static_cast<bool>(resolved)) << llvm::toString(resolved.takeError());
+    target = *resolved;
+    dirs = compileSpecs(variant.name, kind, shape, *target);
+    if (HasFailure())
+      dirs.clear();
+  }
+};
+
 TEST_P(KernelTest, BitExactWithReference) {
   auto [variant, kind, shape] = GetParam();
-  if (shape.k % packingGroupSize(kind.packing) != 0)
-    GTEST_SKIP() << "K=" << shape.k << " is not a multiple of " << stringifyPacking(kind.packing).str()
-                 << "'s group";
-  auto target = resolveTarget(variant.target, variant.cpu, variant.features);
-  ASSERT_TRUE(static_cast<bool>(target)) << llvm::toString(target.takeError());
-
-  std::vector<std::string> dirs = compileSpecs(variant.name, kind, shape, *target);
-  if (HasFailure())
+  std::optional<TargetDesc> target;
+  std::vector<std::string> dirs;
+  compileParam(target, dirs);
+  if (dirs.empty())
     return;
   if (!target->runsOnHost())
     GTEST_SKIP() << "skipped running " << variant.name << ": compiled for " << target->describe()
@@ -212,17 +216,13 @@ const Variant kAArch64Variants[] = {
 // Large shapes are left to x86: qemu is some 50x slower than the host.
 const Shape kAArch64Shapes[] = {{33, 100}, {17, 16}, {1, 4}, {70, 101}, {64, 2564}, {640, 2560}};
 
-class AArch64KernelTest : public ::testing::TestWithParam<std::tuple<Variant, Kind, Shape>> {};
+class AArch64KernelTest : public KernelTest {};
 
 TEST_P(AArch64KernelTest, BitExactWithReferenceUnderQemu) {
-  auto [variant, kind, shape] = GetParam();
-  if (shape.k % packingGroupSize(kind.packing) != 0)
-    GTEST_SKIP() << "K=" << shape.k << " is not a multiple of " << stringifyPacking(kind.packing).str()
-                 << "'s group";
-  auto target = resolveTarget(variant.target, variant.cpu, variant.features);
-  ASSERT_TRUE(static_cast<bool>(target)) << llvm::toString(target.takeError());
-  std::vector<std::string> dirs = compileSpecs(variant.name, kind, shape, *target);
-  if (HasFailure())
+  std::optional<TargetDesc> target;
+  std::vector<std::string> dirs;
+  compileParam(target, dirs);
+  if (dirs.empty())
     return;
   if (std::string(TERN_AARCH64_HARNESS).empty())
     GTEST_SKIP() << "compiled for " << target->describe()

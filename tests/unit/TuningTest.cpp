@@ -30,16 +30,7 @@ using namespace tern;
 
 namespace {
 
-mlir::MLIRContext &context() {
-  static mlir::MLIRContext *ctx = [] {
-    mlir::DialectRegistry registry;
-    registerTernDialects(registry);
-    auto *c = new mlir::MLIRContext(registry);
-    c->loadAllAvailableDialects();
-    return c;
-  }();
-  return *ctx;
-}
+mlir::MLIRContext &context() { return ternContext(); }
 
 class TuningDbTest : public ::testing::Test {
 protected:

@@ -54,16 +54,7 @@ bool parseShape(const std::string &text, int64_t &n, int64_t &k) {
          !llvm::StringRef(text).substr(x + 1).getAsInteger(10, k) && n > 0 && k > 0;
 }
 
-mlir::MLIRContext &context() {
-  static mlir::MLIRContext *ctx = [] {
-    mlir::DialectRegistry registry;
-    registerTernDialects(registry);
-    auto *c = new mlir::MLIRContext(registry);
-    c->loadAllAvailableDialects();
-    return c;
-  }();
-  return *ctx;
-}
+mlir::MLIRContext &context() { return ternContext(); }
 
 /// Options every tuning command shares.
 struct Common {
