@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing and builds; writes a synthetic checkpoint
 # with the exact shape and file format of BitNet b1.58 2B4T (real weights
-# cannot be downloaded here); compiles it for this CPU; chats with it through
-# the runtime; then checks and times the model's four ternary matmul shapes
+# cannot be downloaded here); tunes its matmul kernels on this machine;
+# compiles it for this CPU with the tuned kernels; chats with it through the
+# runtime; then checks and times the model's four ternary matmul shapes
 # against this machine's memory bandwidth.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,10 @@ checkpoint=$out/bitnet-b1.58-2B-4T-synthetic
 if [ ! -f "$checkpoint/model.safetensors" ]; then
   build/bin/tern-synth --preset 2b4t --format hf -o "$checkpoint"
 fi
-build/bin/ternc compile --model "$checkpoint" --target host -o "$out/bitnet-2b4t.tern" --kernel-report
+echo "== Tuning the model's matmul kernels for $threads threads (tern-tune model)"
+build/bin/tern-tune model "$checkpoint" --threads "$threads" --budget 20 --db "$out/tuning.db"
+build/bin/ternc compile --model "$checkpoint" --target host --tuning-db "$out/tuning.db" \
+  --threads "$threads" -o "$out/bitnet-2b4t.tern" --kernel-report
 
 echo
 echo "== Chat, $threads threads. The weights are seeded random numbers, so the words are noise;"
@@ -30,6 +34,7 @@ echo "== The model's ternary matmuls at decode (m = 1, weights streaming from DR
 shapes=("2560 2560" "640 2560" "6912 2560" "2560 6912")
 for shape in "${shapes[@]}"; do
   read -r n k <<<"$shape"
-  build/bin/ternc kernel --n "$n" --k "$k" --m 1 --target host --quiet -o "$out/kernels/${n}x$k"
+  build/bin/ternc kernel --n "$n" --k "$k" --m 1 --target host --tuning-db "$out/tuning.db" \
+    --threads "$threads" --quiet -o "$out/kernels/${n}x$k"
 done
 build/bin/tern-bench kernel "$out"/kernels/* --m 1 --threads "$threads"
