@@ -15,6 +15,7 @@ namespace tern {
 
 const TargetBackend &getX86Backend();
 const TargetBackend &getAArch64Backend();
+const TargetBackend &getNvptxBackend();
 
 bool TargetDesc::hasFeature(llvm::StringRef name) const {
   return llvm::is_contained(features, name);
@@ -55,6 +56,8 @@ const TargetBackend *lookupTargetBackend(llvm::StringRef arch) {
     return &getX86Backend();
   if (arch == "aarch64")
     return &getAArch64Backend();
+  if (arch == "nvptx64")
+    return &getNvptxBackend();
   return nullptr;
 }
 
@@ -81,10 +84,12 @@ llvm::Expected<TargetDesc> resolveTarget(llvm::StringRef name, llvm::StringRef c
                                      cpu.str());
     cpu = "host";
   }
+  if (name == "nvptx")
+    arch = "nvptx64";
   const TargetBackend *backend = lookupTargetBackend(arch);
   if (!backend)
     return llvm::createStringError("unknown target '" + name.str() +
-                                   "': expected host, x86_64 or aarch64");
+                                   "': expected host, x86_64, aarch64 or nvptx");
   std::vector<std::string> edits;
   for (llvm::StringRef edit : llvm::split(features, ',')) {
     edit = edit.trim();

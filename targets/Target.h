@@ -8,6 +8,7 @@
 #ifndef TERN_TARGETS_TARGET_H
 #define TERN_TARGETS_TARGET_H
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
@@ -42,6 +43,24 @@ struct TargetDesc {
   std::string describe() const;
 };
 
+/// How a GPU target runs the threads of a simt kernel: their ids and warp
+/// shuffles, as ops of the target's dialect. CPU targets have none; simt
+/// kernels then run their threads in loops, which is how their logic is
+/// tested on machines without a GPU.
+class GpuMapping {
+public:
+  virtual ~GpuMapping() = default;
+  /// The thread's index within its block (x), as an index.
+  virtual mlir::Value threadIndex(mlir::OpBuilder &b, mlir::Location loc) const = 0;
+  /// The block's index within the grid along `dim` (0: x, 1: y), as an index.
+  virtual mlir::Value blockIndex(mlir::OpBuilder &b, mlir::Location loc, int dim) const = 0;
+  /// The i32 `value` of the thread whose warp lane is this one's xor `offset`.
+  virtual mlir::Value shuffleXor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                                 int64_t offset) const = 0;
+  /// The unit attribute that makes a function a kernel entry point.
+  virtual llvm::StringRef kernelAttrName() const = 0;
+};
+
 class TargetBackend {
 public:
   virtual ~TargetBackend() = default;
@@ -69,6 +88,8 @@ public:
   /// The inline-asm constraint letter of the vector registers kernels use,
   /// for empty asm statements that stop LLVM from recombining a value.
   virtual llvm::StringRef vectorRegisterConstraint(const TargetDesc &target) const = 0;
+  /// GPU targets: how simt kernels map onto threads (null: a CPU).
+  virtual const GpuMapping *gpuMapping() const { return nullptr; }
   /// Settings the code generator needs on every function.
   virtual void configureFunction(const TargetDesc &target, llvm::Function &function) const {}
 };

@@ -2,11 +2,13 @@
 #include "compiler/lowering/Passes.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
+#include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -42,6 +44,8 @@ struct MatmulLowering final : OpConversionPattern<MatmulOp> {
       return lowerMfreeMatmul(op, operands, target, rewriter);
     case Strategy::lut:
       return lowerLutMatmul(op, operands, rewriter);
+    case Strategy::simt:
+      return lowerSimtMatmul(op, operands, target, rewriter);
     }
     return op.emitOpError("has no lowering for its strategy");
   }

@@ -15,7 +15,7 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect",
-                           "mlir::LLVM::LLVMDialect"];
+                           "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
 }
 
 def TernLowerVectorOps : Pass<"tern-lower-vector-ops", "mlir::ModuleOp"> {

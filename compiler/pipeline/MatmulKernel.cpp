@@ -1,6 +1,7 @@
 //===- MatmulKernel.cpp ---------------------------------------------------===//
 #include "compiler/pipeline/MatmulKernel.h"
 #include "compiler/lowering/KernelLayouts.h"
+#include "compiler/lowering/simt/SimtMatmul.h"
 #include "compiler/pipeline/ArtifactWriter.h"
 #include "compiler/pipeline/Diagnostics.h"
 #include "compiler/pipeline/Emitter.h"
@@ -54,6 +55,11 @@ llvm::Expected<OwningOpRef<ModuleOp>>
 buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const TargetDesc &target) {
   if (llvm::Error e = validateMatmulSpec(spec))
     return std::move(e);
+  KernelAttr kernel = resolveKernelAttr(ctx, spec, target);
+  if (lookupTargetBackend(target.arch)->gpuMapping() && kernel.getStrategy() != Strategy::simt)
+    return llvm::createStringError("the " + stringifyStrategy(kernel.getStrategy()).str() +
+                                   " strategy runs on CPUs; " + target.arch +
+                                   " runs the simt strategy (--strategy simt)");
   ctx->loadDialect<TernDialect, arith::ArithDialect, func::FuncDialect, LLVM::LLVMDialect>();
   DiagnosticCollector diagnostics(ctx);
   OpBuilder b(ctx);
@@ -78,8 +84,7 @@ buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const Ta
   auto weightType = TernaryType::get(ctx, {spec.n, spec.k}, PackingAttr::get(ctx, spec.packing));
   Value w = view(3, weightType, {});
   Value y = view(5, MemRefType::get({dyn, spec.n}, b.getF32Type()), m);
-  MatmulOp::create(b, loc, a, aScale, w, entry->getArgument(4), y,
-                   resolveKernelAttr(ctx, spec, target));
+  MatmulOp::create(b, loc, a, aScale, w, entry->getArgument(4), y, kernel);
   func::ReturnOp::create(b, loc);
   if (failed(verify(*module)))
     return diagnostics.error("the kernel module is invalid");
@@ -89,7 +94,19 @@ buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const Ta
 llvm::Error lowerToLLVMDialect(ModuleOp module) {
   PassManager pm(module.getContext());
   buildLowerToLLVMPipeline(pm);
-  return runPipeline(pm, module, "lowering to the LLVM dialect failed");
+  if (llvm::Error e = runPipeline(pm, module, "lowering to the LLVM dialect failed"))
+    return e;
+  // On a GPU the entry point is a kernel; the attribute saying so belongs
+  // on the LLVM function, so it comes after the conversion.
+  auto target = getModuleTarget(module);
+  if (!target)
+    return target.takeError();
+  if (const GpuMapping *gpu = lookupTargetBackend(target->arch)->gpuMapping())
+    module.walk([&](LLVM::LLVMFuncOp f) {
+      if (!f.isExternal() && f.isPublic())
+        f->setAttr(gpu->kernelAttrName(), UnitAttr::get(module.getContext()));
+    });
+  return llvm::Error::success();
 }
 
 llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &spec,
@@ -117,7 +134,26 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
   stage("lowering to LLVM");
   if (llvm::Error e = lowerToLLVMDialect(**module))
     return e;
-  auto checksum = emitSharedLibrary(**module, target, dir, "kernel", keepIntermediates, stage);
+  // GPU kernels are PTX, which the CUDA driver compiles for the device at
+  // load time; CPU kernels a shared library.
+  const GpuMapping *gpu = lookupTargetBackend(target.arch)->gpuMapping();
+  std::string library = gpu ? "kernel.ptx" : "kernel.so";
+  llvm::Expected<std::string> checksum = std::string();
+  if (gpu) {
+    stage("generating PTX");
+    llvm::LLVMContext llvmContext;
+    auto llvmModule = translateAndOptimize(**module, llvmContext, target);
+    if (!llvmModule)
+      return llvmModule.takeError();
+    auto ptx = emitNative(**llvmModule, target, NativeFileKind::Assembly);
+    if (!ptx)
+      return ptx.takeError();
+    if (llvm::Error e = writeFile(joinPath(dir, library), *ptx))
+      return e;
+    checksum = checksumHex(*ptx);
+  } else {
+    checksum = emitSharedLibrary(**module, target, dir, "kernel", keepIntermediates, stage);
+  }
   if (!checksum)
     return checksum.takeError();
 
@@ -130,7 +166,7 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
     json.attribute("format_version", TERN_ARTIFACT_FORMAT_VERSION);
     json.attribute("tern_version", tern_version());
     json.attribute("entry", spec.symbol);
-    json.attribute("library", "kernel.so");
+    json.attribute("library", library);
     json.attribute("library_checksum", *checksum);
     json.attributeObject("matmul", [&] {
       json.attribute("n", spec.n);
@@ -149,6 +185,12 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
         json.attribute("prefetch", kernel.getPrefetch());
         json.attribute("streams", kernel.getStreams());
       });
+      if (gpu)
+        json.attributeObject("launch", [&] {
+          json.attribute("threads_per_block", simtThreadsPerBlock(kernel));
+          json.attribute("blocks_x", simtBlocksX(kernel, spec.n));
+          json.attribute("rows_per_block_y", kernel.getTileM());
+        });
     });
     writeTargetJson(json, target);
   });

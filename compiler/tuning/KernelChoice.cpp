@@ -2,6 +2,7 @@
 #include "compiler/tuning/KernelChoice.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
+#include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 
@@ -22,6 +23,8 @@ KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strat
     return defaultMfreeKernel(ctx, lanes, backend->vectorRegisters(target), m);
   case Strategy::lut:
     return defaultLutKernel(ctx, lanes, m);
+  case Strategy::simt:
+    return defaultSimtKernel(ctx, m);
   }
   llvm_unreachable("unknown strategy");
 }
@@ -37,7 +40,8 @@ std::string microseconds(double us) {
 /// The default, with tile_n moved to a fixed layout's where one is asked.
 Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
                            const KernelRequest &request) {
-  Strategy strategy = request.strategy.value_or(Strategy::mfree);
+  Strategy strategy = request.strategy.value_or(
+      lookupTargetBackend(target.arch)->gpuMapping() ? Strategy::simt : Strategy::mfree);
   KernelAttr kernel = defaultKernel(ctx, target, strategy, request.m);
   if (request.tileN && *request.tileN != kernel.getTileN())
     kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),

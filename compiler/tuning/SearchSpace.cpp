@@ -2,6 +2,7 @@
 #include "compiler/tuning/SearchSpace.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
+#include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/raw_ostream.h"
@@ -25,6 +26,7 @@ int64_t SearchSpace::points() const {
 
 std::vector<int64_t> SearchSpace::coordinates(const Candidate &c) const {
   auto value = [&](llvm::StringRef name) -> int64_t {
+    if (name == "lanes") return c.kernel.getLanes();
     if (name == "tile_n") return c.kernel.getTileN();
     if (name == "tile_m") return c.kernel.getTileM();
     if (name == "unroll_k") return c.kernel.getUnrollK();
@@ -53,14 +55,16 @@ int64_t SearchSpace::index(const std::vector<int64_t> &coords) const {
 
 std::optional<Candidate> SearchSpace::candidate(mlir::MLIRContext *ctx, int64_t index,
                                                 std::string *why) const {
-  int64_t values[5] = {lanes_, 1, 1, 0, 1}; // tile_n, tile_m, unroll_k, prefetch, streams
-  static const char *const kNames[] = {"tile_n", "tile_m", "unroll_k", "prefetch", "streams"};
+  // tile_n, tile_m, unroll_k, prefetch, streams, lanes
+  int64_t values[6] = {lanes_, 1, 1, 0, 1, lanes_};
+  static const char *const kNames[] = {"tile_n", "tile_m", "unroll_k", "prefetch", "streams",
+                                       "lanes"};
   for (size_t i = parameters_.size(); i-- > 0;) {
     const ParameterRange &p = parameters_[i];
     int64_t size = static_cast<int64_t>(p.values.size());
     int64_t value = p.values[index % size];
     index /= size;
-    for (int slot = 0; slot < 5; ++slot)
+    for (int slot = 0; slot < 6; ++slot)
       if (p.name == kNames[slot])
         values[slot] = value;
   }
@@ -74,7 +78,7 @@ std::optional<Candidate> SearchSpace::candidate(mlir::MLIRContext *ctx, int64_t 
     message = d.str();
     return mlir::success();
   });
-  KernelAttr kernel = KernelAttr::getChecked(emitError, ctx, strategy_, lanes_, values[0],
+  KernelAttr kernel = KernelAttr::getChecked(emitError, ctx, strategy_, values[5], values[0],
                                              values[1], values[2], values[3], values[4]);
   if (!kernel) {
     if (why)
@@ -100,11 +104,17 @@ SearchSpace searchSpaceFor(Strategy strategy, const TargetDesc &target, int64_t 
     return mfreeSearchSpace(lanes, m);
   case Strategy::lut:
     return lutSearchSpace(lanes, m);
+  case Strategy::simt:
+    return simtSearchSpace(m);
   }
   llvm_unreachable("unknown strategy");
 }
 
 std::vector<SearchSpace> allSearchSpaces(const TargetDesc &target, int64_t m) {
+  // GPUs run simt kernels; CPUs the others (simt runs there only as the
+  // test of its logic).
+  if (lookupTargetBackend(target.arch)->gpuMapping())
+    return {searchSpaceFor(Strategy::simt, target, m)};
   return {searchSpaceFor(Strategy::mfree, target, m), searchSpaceFor(Strategy::lut, target, m)};
 }
 

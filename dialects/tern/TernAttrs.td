@@ -36,6 +36,7 @@ def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_Packing, "packing"> {
 def Tern_Strategy : I32EnumAttr<"Strategy", "ternary matmul kernel strategy", [
     I32EnumAttrCase<"mfree", 0>,
     I32EnumAttrCase<"lut", 1>,
+    I32EnumAttrCase<"simt", 2>,
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::tern";
@@ -52,9 +53,12 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       activations with {0,1,2}-coded weights; reads `i2` and `base3`) or `lut`
       (per activation row, a table of every sum a group of 2 or 3 weights can
       make, indexed by the packed weights through byte shuffles; reads `lut2`
-      and `lut3`).
+      and `lut3`), or `simt` (GPU style: each thread of a warp takes one
+      output row and one of `streams` slices of K, 32-bit dp4a steps on i2
+      weights, a warp reduction of the slices; reads `i2`).
     * `lanes`: 32-bit lanes per vector register (4 = 128-bit, 8 = 256-bit,
-      16 = 512-bit).
+      16 = 512-bit); for simt, the rows one warp covers (lanes x streams =
+      32 threads).
     * `tile_n`: output rows per block, a multiple of `lanes`; blocks are the
       unit of work distributed over threads and of the packed weight layout.
     * `tile_m`: activation rows per register tile.
@@ -62,9 +66,10 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       per row for i2, 20 for base3), lut pairs of groups (a divisor of 32).
     * `prefetch`: how many steps ahead the weights are software-prefetched
       (0: none), for decoding, where they stream from memory once.
-    * `streams`: mfree only: K is split into this many contiguous ranges
-      read side by side, so that each thread keeps several sequential
-      memory streams in flight.
+    * `streams`: mfree: K is split into this many contiguous ranges read
+      side by side, so that each thread keeps several sequential memory
+      streams in flight; simt: the slices of K the threads of a warp split
+      each row into.
 
     Example: `#tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 4, unroll_k = 1>`
   }];

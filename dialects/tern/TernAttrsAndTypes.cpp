@@ -26,6 +26,8 @@ bool strategySupportsPacking(Strategy strategy, Packing packing) {
     return packing == Packing::i2 || packing == Packing::base3;
   case Strategy::lut:
     return packing == Packing::lut2 || packing == Packing::lut3;
+  case Strategy::simt:
+    return packing == Packing::i2;
   }
   llvm_unreachable("unknown strategy");
 }
@@ -53,6 +55,12 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
     return emitError() << "prefetch must be in [0, 64] chunks, got " << prefetch;
   if (streams < 1 || streams > 8)
     return emitError() << "streams must be in [1, 8], got " << streams;
+  // A warp is 32 threads: lanes rows times streams slices of K.
+  if (strategy == Strategy::simt && lanes * streams != 32)
+    return emitError() << "a simt kernel's lanes x streams must be 32 (one warp), got " << lanes
+                       << " x " << streams;
+  if (strategy == Strategy::simt && prefetch != 0)
+    return emitError() << "a simt kernel does not prefetch (prefetch = 0), got " << prefetch;
   if (strategy == Strategy::lut && streams != 1)
     return emitError() << "a lut kernel reads one stream (streams = 1), got " << streams;
   // A lookup vector holds one row per byte: a block is whole vectors of them.

@@ -111,9 +111,17 @@ std::vector<std::string> compileSpecs(const std::string &variant, const Kind &ki
   std::vector<MatmulKernelSpec> specs(3);
   specs[0].m = 1;
   specs[1].m = 128;
-  specs[2].kernel = kind.strategy == Strategy::lut
-                        ? KernelAttr::get(&context(), Strategy::lut, lanes, 8 * lanes, 3, 4, 3, 1)
-                        : KernelAttr::get(&context(), Strategy::mfree, lanes, 3 * lanes, 3, 3, 2, 3);
+  switch (kind.strategy) {
+  case Strategy::lut:
+    specs[2].kernel = KernelAttr::get(&context(), Strategy::lut, lanes, 8 * lanes, 3, 4, 3, 1);
+    break;
+  case Strategy::mfree:
+    specs[2].kernel = KernelAttr::get(&context(), Strategy::mfree, lanes, 3 * lanes, 3, 3, 2, 3);
+    break;
+  case Strategy::simt: // 4 rows x 8 slices per warp, 3 warps
+    specs[2].kernel = KernelAttr::get(&context(), Strategy::simt, 4, 12, 3, 3, 0, 8);
+    break;
+  }
   std::vector<std::string> dirs;
   for (size_t i = 0; i < specs.size(); ++i) {
     specs[i].n = shape.n;
@@ -203,6 +211,16 @@ INSTANTIATE_TEST_SUITE_P(Kernels, KernelTest,
                                             ::testing::ValuesIn(kShapes)),
                          testName);
 
+// The GPU strategy's threads run in loops on the CPU: its logic, checked
+// against the reference off-GPU, with the generic tern.vdot lowering and
+// with the host's.
+const Variant kSimtVariants[] = {{"generic", "x86_64", "x86-64", ""}, {"host", "host", "", ""}};
+INSTANTIATE_TEST_SUITE_P(SimtOnTheHost, KernelTest,
+                         ::testing::Combine(::testing::ValuesIn(kSimtVariants),
+                                            ::testing::Values(Kind{Strategy::simt, Packing::i2}),
+                                            ::testing::ValuesIn(kShapes)),
+                         testName);
+
 //===----------------------------------------------------------------------===//
 // AArch64 under qemu-user: tests/qemu/KernelHarness.cpp, built for AArch64,
 // loads each kernel and compares it with the reference there.
@@ -215,6 +233,23 @@ const Variant kAArch64Variants[] = {
 
 // Large shapes are left to x86: qemu is some 50x slower than the host.
 const Shape kAArch64Shapes[] = {{33, 100}, {17, 16}, {1, 4}, {70, 101}, {64, 2564}, {640, 2560}};
+
+/// Runs `program` with `args`, expecting exit code 0; its output (kept in
+/// DIR/output.txt) goes into the failure message.
+void expectRunsCleanly(const std::string &dir, llvm::StringRef program,
+                       const std::vector<std::string> &args) {
+  std::string output = dir + "/output.txt";
+  llvm::SmallVector<llvm::StringRef> argv = {program};
+  for (const std::string &a : args)
+    argv.push_back(a);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(output),
+                                                llvm::StringRef(output)};
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(program, argv, std::nullopt, redirects, 300, 0, &error);
+  auto text = llvm::MemoryBuffer::getFile(output);
+  EXPECT_EQ(rc, 0) << dir << ": " << error << "\n"
+                   << (text ? (*text)->getBuffer().str() : std::string("(no output)"));
+}
 
 class AArch64KernelTest : public KernelTest {};
 
@@ -239,23 +274,10 @@ TEST_P(AArch64KernelTest, BitExactWithReferenceUnderQemu) {
     auto field = [](const llvm::json::Object *o, llvm::StringRef key) {
       return std::to_string(*o->getInteger(key));
     };
-    std::string output = dir + "/qemu-output.txt";
-    std::string library = dir + "/kernel.so";
-    llvm::SmallVector<llvm::StringRef> args = {TERN_QEMU_AARCH64, "-L", TERN_AARCH64_SYSROOT,
-                                               TERN_AARCH64_HARNESS, library};
-    std::vector<std::string> layoutArgs = {matmul->getString("layout")->str(), field(matmul, "n"),
-                                           field(matmul, "k"), field(params, "lanes"),
-                                           field(params, "tile_n")};
-    for (const std::string &a : layoutArgs)
-      args.push_back(a);
-    std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(output),
-                                                  llvm::StringRef(output)};
-    std::string error;
-    int rc = llvm::sys::ExecuteAndWait(TERN_QEMU_AARCH64, args, std::nullopt, redirects, 300, 0,
-                                       &error);
-    auto text = llvm::MemoryBuffer::getFile(output);
-    EXPECT_EQ(rc, 0) << dir << ": " << error << "\n"
-                     << (text ? (*text)->getBuffer().str() : std::string("(no output)"));
+    expectRunsCleanly(dir, TERN_QEMU_AARCH64,
+                      {"-L", TERN_AARCH64_SYSROOT, TERN_AARCH64_HARNESS, dir + "/kernel.so",
+                       matmul->getString("layout")->str(), field(matmul, "n"), field(matmul, "k"),
+                       field(params, "lanes"), field(params, "tile_n")});
   }
 }
 
@@ -263,6 +285,36 @@ INSTANTIATE_TEST_SUITE_P(Kernels, AArch64KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kAArch64Variants),
                                             ::testing::ValuesIn(kKinds),
                                             ::testing::ValuesIn(kAArch64Shapes)),
+                         testName);
+
+//===----------------------------------------------------------------------===//
+// NVIDIA GPUs: every simt kernel's PTX assembles with CUDA's ptxas for the
+// architectures Tern targets (the same kernels' logic runs on the host in
+// SimtOnTheHost above).
+//===----------------------------------------------------------------------===//
+
+class PtxTest : public KernelTest {};
+
+TEST_P(PtxTest, AssemblesWithPtxas) {
+  std::optional<TargetDesc> target;
+  std::vector<std::string> dirs;
+  compileParam(target, dirs);
+  if (dirs.empty())
+    return;
+  std::string ptxas = TERN_PTXAS;
+  if (ptxas.empty() || ptxas.find("NOTFOUND") != std::string::npos)
+    GTEST_SKIP() << "PTX written for " << target->describe()
+                 << " but not assembled: no ptxas (CUDA's, /usr/local/cuda/bin) at configure time";
+  for (const std::string &dir : dirs)
+    expectRunsCleanly(dir, ptxas,
+                      {"-arch=" + target->cpu, dir + "/kernel.ptx", "-o", dir + "/kernel.cubin"});
+}
+
+const Variant kGpuVariants[] = {{"sm_80", "nvptx", "sm_80", ""}, {"sm_90", "nvptx", "sm_90", ""}};
+INSTANTIATE_TEST_SUITE_P(Kernels, PtxTest,
+                         ::testing::Combine(::testing::ValuesIn(kGpuVariants),
+                                            ::testing::Values(Kind{Strategy::simt, Packing::i2}),
+                                            ::testing::ValuesIn(kShapes)),
                          testName);
 
 } // namespace

@@ -82,7 +82,7 @@ TEST(TargetTest, ErrorsNameTheProblem) {
     EXPECT_FALSE(static_cast<bool>(t));
     return t ? std::string() : llvm::toString(t.takeError());
   };
-  EXPECT_EQ(bad("sparc", "", ""), "unknown target 'sparc': expected host, x86_64 or aarch64");
+  EXPECT_EQ(bad("sparc", "", ""), "unknown target 'sparc': expected host, x86_64, aarch64 or nvptx");
   EXPECT_EQ(bad("x86_64", "pentium9", "").rfind("unknown CPU 'pentium9' for x86_64", 0), 0u);
   EXPECT_EQ(bad("aarch64", "", "+sve9").rfind("unknown aarch64 feature 'sve9'", 0), 0u);
   EXPECT_EQ(bad("x86_64", "", "avx2"), "feature edit 'avx2' must start with '+' or '-' (e.g. +avx512vnni)");

@@ -316,27 +316,30 @@ TEST_F(TuningDbTest, KernelChoiceFollowsTheFastestFittingMeasurement) {
 }
 
 TEST(SearchSpaceTest, EveryPointIsValidOrExplained) {
-  auto target = resolveTarget("x86_64", "x86-64-v4", "");
-  ASSERT_TRUE(static_cast<bool>(target));
-  for (int64_t m : {1, 128}) {
-    for (const SearchSpace &space : allSearchSpaces(*target, m)) {
-      int64_t valid = 0;
-      for (int64_t i = 0; i < space.points(); ++i) {
-        std::string why;
-        std::optional<Candidate> c = space.candidate(&context(), i, &why);
-        if (!c) {
-          EXPECT_FALSE(why.empty());
-          continue;
+  for (auto [name, cpu] : {std::pair<const char *, const char *>{"x86_64", "x86-64-v4"},
+                           {"nvptx", "sm_90"}}) {
+    auto target = resolveTarget(name, cpu, "");
+    ASSERT_TRUE(static_cast<bool>(target));
+    for (int64_t m : {1, 128}) {
+      for (const SearchSpace &space : allSearchSpaces(*target, m)) {
+        int64_t valid = 0;
+        for (int64_t i = 0; i < space.points(); ++i) {
+          std::string why;
+          std::optional<Candidate> c = space.candidate(&context(), i, &why);
+          if (!c) {
+            EXPECT_FALSE(why.empty());
+            continue;
+          }
+          ++valid;
+          EXPECT_EQ(c->strategy, space.strategy());
+          EXPECT_TRUE(strategySupportsPacking(c->strategy, c->packing));
+          EXPECT_EQ(space.index(space.coordinates(*c)), i) << c->key();
+          EXPECT_GT(space.innerLoopMacs(*c, m), 0);
+          if (m == 1)
+            EXPECT_EQ(c->kernel.getTileM(), 1);
         }
-        ++valid;
-        EXPECT_EQ(c->strategy, space.strategy());
-        EXPECT_TRUE(strategySupportsPacking(c->strategy, c->packing));
-        EXPECT_EQ(space.index(space.coordinates(*c)), i) << c->key();
-        EXPECT_GT(space.innerLoopMacs(*c, m), 0);
-        if (m == 1)
-          EXPECT_EQ(c->kernel.getTileM(), 1);
+        EXPECT_GT(valid, 10) << stringifyStrategy(space.strategy()).str();
       }
-      EXPECT_GT(valid, 10) << stringifyStrategy(space.strategy()).str();
     }
   }
 }

@@ -56,7 +56,9 @@ cl::opt<std::string> strategyOpt(
     "strategy",
     cl::desc("Kernel strategy: mfree (multiply-free: int8 dot products of activations with "
              "{0,1,2}-coded weights), lut (per-row tables of group sums, indexed by the "
-             "weights through byte shuffles) or auto (default: the tuned choice, else mfree)"),
+             "weights through byte shuffles), simt (GPU threads: one row and a slice of K "
+             "each, dp4a, warp reductions; on a CPU its threads run in loops) or auto "
+             "(default: the tuned choice, else mfree, or simt for nvptx)"),
     cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));
 cl::opt<std::string> packingOpt(
     "packing",
@@ -93,11 +95,16 @@ cl::opt<std::string> symbolOpt("symbol", cl::desc("Name of the exported C entry 
 cl::OptionCategory targetCategory("Target");
 cl::opt<std::string> targetOpt("target",
                                cl::desc("host (this machine's CPU and features, read now), "
-                                        "x86_64 (default CPU x86-64-v3) or aarch64 (default "
-                                        "CPU cortex-a76)"),
+                                        "x86_64 (default CPU x86-64-v3), aarch64 (default "
+                                        "CPU cortex-a76) or nvptx (NVIDIA GPUs: kernels only, "
+                                        "written as PTX)"),
                                cl::init("host"), cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
 cl::opt<std::string> cpuOpt("cpu", cl::desc("LLVM CPU name for x86_64/aarch64, e.g. znver4"),
                             cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
+cl::opt<std::string> gpuArchOpt("gpu-arch",
+                                cl::desc("GPU architecture for --target nvptx: sm_80 (default), "
+                                         "sm_86, sm_89 or sm_90"),
+                                cl::sub(kernelCommand), cl::cat(targetCategory));
 cl::opt<std::string> featuresOpt("features",
                                  cl::desc("Comma-separated feature edits, e.g. -avx512f,+avxvnni"),
                                  cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
@@ -239,7 +246,7 @@ int runKernel(mlir::MLIRContext &ctx) {
   if (strategyOpt != "auto") {
     request.strategy = symbolizeStrategy(strategyOpt);
     if (!request.strategy)
-      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut or auto");
+      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut, simt or auto");
   }
   if (packingOpt != "auto") {
     request.packing = symbolizePacking(packingOpt);
@@ -266,7 +273,9 @@ int runKernel(mlir::MLIRContext &ctx) {
                   (diagnostics.empty() ? "" : ": " + diagnostics));
     spec.kernel = attr;
   }
-  auto target = resolveTarget(targetOpt, cpuOpt, featuresOpt);
+  if (!gpuArchOpt.empty() && targetOpt != "nvptx")
+    return fail("--gpu-arch applies to --target nvptx");
+  auto target = resolveTarget(targetOpt, gpuArchOpt.empty() ? cpuOpt : gpuArchOpt, featuresOpt);
   if (!target)
     return fail(target.takeError());
   std::string reason = "given with --kernel";
