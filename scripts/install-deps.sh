@@ -8,6 +8,7 @@ packages=(
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libclang-rt-22-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libpcre2-dev nlohmann-json3-dev
   qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+  slurm-wlm
 )
 # Node.js runs the comparison with Hugging Face's tokenizers (tests/tokenizer).
 # A node and npm already on PATH (NodeSource's nodejs, say, which conflicts
