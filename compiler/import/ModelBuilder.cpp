@@ -73,7 +73,7 @@ private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value castIndex(Value v) { return arith::IndexCastOp::create(b, loc, b.getIndexType(), v); }
   int64_t rowDim() const { return decode ? 1 : ShapedType::kDynamic; }
-  ValueRange dynamicRows() { return decode ? ValueRange{} : ValueRange{rows}; }
+  ValueRange dynamicRows() { return decode ? ValueRange{} : ValueRange(rows); }
   MemRefType rowsType(ArrayRef<int64_t> cols, Type element) {
     SmallVector<int64_t> shape = {rowDim()};
     llvm::append_range(shape, cols);
