@@ -16,6 +16,7 @@
 #define TERN_TOOLS_TERNTUNE_COSTMODEL_H
 
 #include "compiler/tuning/SearchSpace.h"
+#include "tools/common/Statistics.h"
 
 #include "llvm/Support/Error.h"
 
@@ -45,10 +46,6 @@ std::string hottestInnerLoop(llvm::StringRef assembly);
 llvm::Expected<Prediction> predict(mlir::MLIRContext *ctx, const TargetDesc &target,
                                    const Candidate &c, int64_t m, int64_t n, int64_t k,
                                    const CostModelParams &params);
-
-/// Spearman's rank correlation of two equally long series (average ranks
-/// for ties); NaN when fewer than 3 or either series is constant.
-double spearman(const std::vector<double> &a, const std::vector<double> &b);
 
 } // namespace tern
 
