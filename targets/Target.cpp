@@ -48,6 +48,8 @@ std::string TargetDesc::describe() const {
   std::string s = arch + " " + cpu;
   if (!tuneCpu.empty() && tuneCpu != cpu)
     s += " tuned for " + tuneCpu;
+  if (ternaryDot)
+    s += ", tern.tdot emulated";
   return s;
 }
 
@@ -105,6 +107,7 @@ llvm::Expected<TargetDesc> resolveTarget(llvm::StringRef name, llvm::StringRef c
 
 static constexpr llvm::StringLiteral kTargetAttr = "tern.target";
 static constexpr llvm::StringLiteral kTuneCpuAttr = "tern.tune_cpu";
+static constexpr llvm::StringLiteral kTernaryDotAttr = "tern.ternary_dot";
 
 void setModuleTarget(mlir::ModuleOp module, const TargetDesc &target) {
   mlir::MLIRContext *ctx = module.getContext();
@@ -118,6 +121,10 @@ void setModuleTarget(mlir::ModuleOp module, const TargetDesc &target) {
       mlir::LLVM::TargetFeaturesAttr::get(ctx, plusRefs));
   module->setAttr(kTargetAttr, attr);
   module->setAttr(kTuneCpuAttr, mlir::StringAttr::get(ctx, target.tuneCpu));
+  if (target.ternaryDot)
+    module->setAttr(kTernaryDotAttr, mlir::UnitAttr::get(ctx));
+  else
+    module->removeAttr(kTernaryDotAttr);
 }
 
 llvm::Expected<TargetDesc> getModuleTarget(mlir::ModuleOp module) {
@@ -140,6 +147,7 @@ llvm::Expected<TargetDesc> getModuleTarget(mlir::ModuleOp module) {
       target.features.push_back(name.str());
     }
   llvm::sort(target.features);
+  target.ternaryDot = module->hasAttr(kTernaryDotAttr);
   if (!lookupTargetBackend(target.arch))
     return llvm::createStringError("module targets unsupported architecture '" + target.arch + "'");
   return target;

@@ -33,6 +33,10 @@ struct TargetDesc {
   std::string cpu;                   // code generation CPU, e.g. "x86-64-v4"
   std::string tuneCpu;               // scheduling model, e.g. "znver5"
   std::vector<std::string> features; // enabled features, LLVM names, sorted
+  /// A machine description (targets/descriptions) declares a ternary dot
+  /// product: kernels use tern.tdot, lowered to its definition for this
+  /// code generation target.
+  bool ternaryDot = false;
 
   bool hasFeature(llvm::StringRef name) const;
   /// "+a,+b,..." for LLVM's TargetMachine.

@@ -1,4 +1,4 @@
-//===- LowerVectorOps.cpp - tern.vdot/lookup16 to target instructions ----===//
+//===- LowerVectorOps.cpp - tern.vdot/lookup16/tdot to target instructions ===//
 #include "compiler/lowering/Passes.h"
 #include "targets/Target.h"
 
@@ -65,6 +65,65 @@ struct GenericLookup16 final : OpRewritePattern<Lookup16Op> {
   }
 };
 
+/// tern.tdot by its definition: decode every plane's weights to {-1, 0, 1}
+/// and multiply-add them in int32. What a ternary unit would do in one step
+/// takes dozens here; it exists so that kernels written for such hardware
+/// run, bit-exact, on the machines we have.
+struct GenericTdot final : OpRewritePattern<TdotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TdotOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType accType = op.getAcc().getType();
+    auto byteType = cast<VectorType>(op.getWeights().getType());
+    int64_t lanes = accType.getNumElements();
+    auto splat = [&](VectorType type, int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(type, rewriter.getIntegerAttr(type.getElementType(), v)));
+    };
+    auto wordType = VectorType::get({1}, rewriter.getI32Type());
+    auto wideType = VectorType::get({4 * lanes}, rewriter.getI32Type());
+    Value packed = op.getWeights(), sum = op.getAcc();
+    for (int64_t plane = 0; plane < op.getPlanes(); ++plane) {
+      Value digit; // in {0, 1, 2}
+      if (op.getPacking() == Packing::i2) {
+        Value shifted = arith::ShRUIOp::create(rewriter, loc, packed, splat(byteType, 2 * plane));
+        digit = arith::AndIOp::create(rewriter, loc, shifted, splat(byteType, 3));
+      } else {
+        // x_s = 3^s x_0 mod 256; its digit is (x_s > 85) + (x_s > 170).
+        Value x = packed;
+        for (int64_t s = 0; s < plane; ++s)
+          x = arith::MulIOp::create(rewriter, loc, x, splat(byteType, 3));
+        auto above = [&](int64_t threshold) -> Value {
+          Value bit = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ugt, x,
+                                            splat(byteType, threshold));
+          return arith::ExtUIOp::create(rewriter, loc, byteType, bit);
+        };
+        digit = arith::AddIOp::create(rewriter, loc, above(85), above(170));
+      }
+      Value weights = arith::SubIOp::create(
+          rewriter, loc, arith::ExtSIOp::create(rewriter, loc, wideType, digit), splat(wideType, 1));
+      // x[4 plane .. 4 plane + 3] in every lane.
+      Value quad = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getX(), ArrayRef<int64_t>{4 * plane},
+                                                         ArrayRef<int64_t>{4}, ArrayRef<int64_t>{1});
+      Value word = vector::ExtractOp::create(
+          rewriter, loc, vector::BitCastOp::create(rewriter, loc, wordType, quad), ArrayRef<int64_t>{0});
+      Value quads = vector::BitCastOp::create(
+          rewriter, loc, byteType, vector::BroadcastOp::create(rewriter, loc, accType, word));
+      Value products = arith::MulIOp::create(
+          rewriter, loc, weights, arith::ExtSIOp::create(rewriter, loc, wideType, quads));
+      for (int64_t j = 0; j < 4; ++j) {
+        SmallVector<int64_t> positions;
+        for (int64_t i = 0; i < lanes; ++i)
+          positions.push_back(4 * i + j);
+        sum = arith::AddIOp::create(rewriter, loc, sum,
+                                    vector::ShuffleOp::create(rewriter, loc, products, products, positions));
+      }
+    }
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
 struct TernLowerVectorOpsPass final : impl::TernLowerVectorOpsBase<TernLowerVectorOpsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -77,7 +136,7 @@ struct TernLowerVectorOpsPass final : impl::TernLowerVectorOpsBase<TernLowerVect
       }
       lookupTargetBackend(target->arch)->populateVectorOpPatterns(*target, patterns);
     }
-    patterns.add<GenericVdot, GenericLookup16>(&getContext(), /*benefit=*/1);
+    patterns.add<GenericVdot, GenericLookup16, GenericTdot>(&getContext(), /*benefit=*/1);
     if (failed(applyPatternsGreedily(module, std::move(patterns))))
       signalPassFailure();
   }

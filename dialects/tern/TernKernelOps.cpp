@@ -41,6 +41,21 @@ LogicalResult VdotOp::verify() {
   return success();
 }
 
+LogicalResult TdotOp::verify() {
+  if (getPacking() != Packing::i2 && getPacking() != Packing::base3)
+    return emitOpError("reads i2 or base3 weights, not ") << stringifyPacking(getPacking());
+  int64_t lanes = getAcc().getType().getNumElements();
+  int64_t bytes = getWeights().getType().getNumElements();
+  if (bytes != 4 * lanes)
+    return emitOpError("weights must have 4 bytes per accumulator lane: ")
+           << bytes << " bytes for " << lanes << " lanes";
+  int64_t activations = getX().getType().getNumElements();
+  if (activations % 4 != 0 || activations == 0 || getPlanes() > getPlanesPerByte())
+    return emitOpError("x must hold 4 activations for each of 1 to ")
+           << getPlanesPerByte() << " planes, got " << activations;
+  return success();
+}
+
 LogicalResult BufferFromPtrOp::verify() {
   Type type = getResult().getType();
   if (isa<TernaryType>(type)) {

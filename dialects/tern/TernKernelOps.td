@@ -73,6 +73,42 @@ def Tern_VdotOp : Tern_Op<"vdot", [Pure, AllTypesMatch<["acc", "result"]>,
   let hasVerifier = 1;
 }
 
+def Tern_TdotOp : Tern_Op<"tdot", [Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "Ternary dot product over packed weights (hypothetical hardware)";
+  let description = [{
+    The instruction of a machine that multiplies packed ternary weights into
+    int8 activations directly, with no decoding and no multiplier. Only
+    targets whose description declares it (`ternary:` in
+    targets/descriptions) get it; everywhere else it is lowered to its
+    definition, which is how its kernels are tested. Each 32-bit lane i of
+    `acc` owns the four bytes `weights[4i .. 4i+3]`, each holding P ternary
+    weights (P = 4 for i2, 5 for base3, in packing::MfreeLayout's order); the
+    weight of plane s of byte j multiplies `x[4s + j]`:
+
+      result[i] = acc[i] + sum_{s < S} sum_{j < 4} t_s(weights[4i+j]) * sext(x[4s+j])
+
+    with t_s in {-1, 0, 1} and S = len(x) / 4 <= P, so a last partial chunk
+    uses only its first planes. The sum wraps modulo 2^32.
+
+    ```mlir
+    %r = tern.tdot %acc, %w, %x {packing = #tern.packing<i2>} : vector<16xi32>, vector<64xi8>, vector<16xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$weights,
+                       VectorOfRankAndType<[1], [I8]>:$x,
+                       Tern_PackingAttr:$packing);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = "$acc `,` $weights `,` $x attr-dict `:` type($acc) `,` type($weights) `,` type($x)";
+  let extraClassDeclaration = [{
+    /// Ternary weights per packed byte: 4 (i2) or 5 (base3).
+    int64_t getPlanesPerByte() { return getPacking() == Packing::base3 ? 5 : 4; }
+    /// Planes this step multiplies: len(x) / 4.
+    int64_t getPlanes() { return getX().getType().getNumElements() / 4; }
+  }];
+  let hasVerifier = 1;
+}
+
 def Tern_Lookup16Op : Tern_Op<"lookup16", [Pure, AllTypesMatch<["indices", "result"]>]> {
   let summary = "Look bytes up in a 16-entry byte table";
   let description = [{

@@ -1,7 +1,8 @@
 //===- KernelTest.cpp - compiled kernels are bit-exact with the reference -===//
 //
 // Every strategy x packing (mfree on i2 and base3, lut on lut2 and lut3), on
-// every x86 instruction choice and the generic lowering, with remainders in
+// every x86 instruction choice and the generic lowering (and mfree with the
+// hypothetical tern.tdot, emulated), with remainders in
 // N, K and M, is compiled through the real pipeline, loaded by the runtime
 // and compared bit for bit with tests/reference on 1 and 2 threads. Paths the
 // host cannot execute are compiled and then skipped with the reason. AArch64
@@ -38,6 +39,7 @@ struct Variant {
   const char *target;
   const char *cpu;
   const char *features;
+  bool ternaryDot = false; // tern.tdot, emulated by its definition
 };
 
 // One variant per tern.vdot lowering on x86, plus the host itself.
@@ -151,6 +153,7 @@ protected:
     auto resolved = resolveTarget(variant.target, variant.cpu, variant.features);
     ASSERT_TRUE(static_cast<bool>(resolved)) << llvm::toString(resolved.takeError());
     target = *resolved;
+    target->ternaryDot = variant.ternaryDot;
     dirs = compileSpecs(variant.name, kind, shape, *target);
     if (HasFailure())
       dirs.clear();
@@ -218,6 +221,16 @@ const Variant kSimtVariants[] = {{"generic", "x86_64", "x86-64", ""}, {"host", "
 INSTANTIATE_TEST_SUITE_P(SimtOnTheHost, KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kSimtVariants),
                                             ::testing::Values(Kind{Strategy::simt, Packing::i2}),
+                                            ::testing::ValuesIn(kShapes)),
+                         testName);
+
+// Kernels for a machine with a ternary dot product (a target description
+// declaring `ternary`), their tern.tdot run by its definition on the host.
+const Variant kTernaryDotVariants[] = {{"tdot_host", "host", "", "", true}};
+INSTANTIATE_TEST_SUITE_P(TernaryDot, KernelTest,
+                         ::testing::Combine(::testing::ValuesIn(kTernaryDotVariants),
+                                            ::testing::Values(Kind{Strategy::mfree, Packing::i2},
+                                                              Kind{Strategy::mfree, Packing::base3}),
                                             ::testing::ValuesIn(kShapes)),
                          testName);
 

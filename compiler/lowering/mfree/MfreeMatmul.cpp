@@ -14,7 +14,9 @@
 //   sum_s a_s d_s = (3 sum_s a_s x_s - sum_s a_s x_{s+1}) / 256,
 // two dot-product steps per plane on the raw bytes instead of two compares,
 // a select and an add. The division is exact; the sums wrap harmlessly in
-// int32 while |sum_s a_s d_s| < 2^23 (K < 32768).
+// int32 while |sum_s a_s d_s| < 2^23 (K < 32768). Targets described with a
+// ternary dot product take the packed bytes as they are (tern.tdot): no
+// decoding, no row sums.
 //
 // Loop nest, per block of tile_n output rows (the parallel dimension):
 //   for each tile of tile_m activation rows:
@@ -51,7 +53,7 @@ constexpr int64_t kLinearBase3MaxK = 32767;
 /// in magnitude to a pair sum (weights + 1 <= 2, |a| <= 128).
 constexpr int64_t kMaxInt16Steps = 32767 / 512;
 
-enum class Decode { I2, Base3Digits, Base3Linear };
+enum class Decode { I2, Base3Digits, Base3Linear, Ternary };
 
 class MfreeEmitter : MatmulEmitter {
 public:
@@ -59,7 +61,7 @@ public:
                RewriterBase &rewriter)
       : MatmulEmitter(op, operands, rewriter) {
     KernelAttr kernel = op.getKernel();
-    Packing packing = op.getWeight().getType().getPacking().getValue();
+    packing = op.getWeight().getType().getPacking().getValue();
     layout.p = weightLayout(kernel, packing, n, k);
     tileM = kernel.getTileM();
     unrollK = kernel.getUnrollK();
@@ -77,14 +79,16 @@ public:
       if (target)
         registerConstraint = lookupTargetBackend(target->arch)->vectorRegisterConstraint(*target);
     }
-    if (target && decode != Decode::Base3Linear && streams == 1 &&
+    if (target && target->ternaryDot)
+      decode = Decode::Ternary;
+    if (target && decode != Decode::Base3Linear && decode != Decode::Ternary && streams == 1 &&
         lookupTargetBackend(target->arch)->prefersInt16Vdot(*target, lanes))
       int16Run = kMaxInt16Steps / layout.planes();
   }
 
   void emit() {
     Value rows = memref::DimOp::create(b, loc, a, 0);
-    Value rowSums = emitRowSums(rows);
+    Value rowSums = decode == Decode::Ternary ? Value() : emitRowSums(rows);
     emitParallel(index(layout.blocks()), [&](Value block) {
       Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
       Value firstRow = mul(block, index(layout.p.tileN));
@@ -273,6 +277,18 @@ private:
                                    prefetch * layout.chunkBytes()));
     SmallVector<Value> x = packed; // base3: x_s of every vector
     Value kBase = mul(chunk, index(layout.chunk()));
+    if (decode == Decode::Ternary) {
+      auto xType = VectorType::get({planes * MfreeLayout::kBytesPerLane}, b.getI8Type());
+      for (int64_t r = 0; r < tileRows; ++r) {
+        Value x = vector::LoadOp::create(b, loc, xType, a, ValueRange{add(m0, index(r)), kBase});
+        for (int64_t v = 0; v < vectors; ++v) {
+          Value &acc = accs[(r * vectors + v) * sets()];
+          acc = TdotOp::create(b, loc, accType, acc, packed[v], x,
+                               PackingAttr::get(b.getContext(), packing));
+        }
+      }
+      return;
+    }
     for (int64_t plane = 0; plane < planes; ++plane) {
       Value col = add(kBase, index(plane * MfreeLayout::kBytesPerLane));
       SmallVector<Value> activations;
@@ -298,6 +314,8 @@ private:
           x[v] = times3(x[v]);
           accumulate(1, x[v], 255);
           break;
+        case Decode::Ternary:
+          llvm_unreachable("tern.tdot chunks take every plane in one step");
         }
       }
     }
@@ -308,8 +326,10 @@ private:
     int64_t vectors = layout.vectorsPerChunk(), lanes = layout.p.lanes;
     for (int64_t r = 0; r < tileRows; ++r) {
       Value m = add(m0, index(r));
-      Value rowSum = vector::BroadcastOp::create(
-          b, loc, accType, memref::LoadOp::create(b, loc, rowSums, ValueRange{m}));
+      Value rowSum;
+      if (rowSums)
+        rowSum = vector::BroadcastOp::create(b, loc, accType,
+                                             memref::LoadOp::create(b, loc, rowSums, ValueRange{m}));
       Value scale = divisor(m, lanes);
       for (int64_t v = 0; v < vectors && v * lanes < validRows; ++v) {
         Value sum = accs[(r * vectors + v) * sets()];
@@ -318,13 +338,14 @@ private:
           Value diff = arith::SubIOp::create(b, loc, threeA, accs[(r * vectors + v) * sets() + 1]);
           sum = arith::ShRSIOp::create(b, loc, diff, splat(accType, 8));
         }
-        Value exact = arith::SubIOp::create(b, loc, sum, rowSum);
+        Value exact = rowSum ? arith::SubIOp::create(b, loc, sum, rowSum).getResult() : sum;
         storeScaled(m, add(firstRow, index(v * lanes)), exact, scale, validRows - v * lanes);
       }
     }
   }
 
   MfreeLayout layout;
+  Packing packing;
   int64_t tileM, unrollK, prefetch, streams;
   Decode decode;
   StringRef registerConstraint; // empty: no target, no asm barrier

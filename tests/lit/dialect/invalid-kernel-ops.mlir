@@ -70,6 +70,30 @@ func.func @vdot_pairs(%acc: vector<16xi16>, %u: vector<64xi8>) -> vector<16xi16>
 
 // -----
 
+func.func @tdot_packing(%acc: vector<16xi32>, %w: vector<64xi8>, %x: vector<16xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{reads i2 or base3 weights, not lut2}}
+  %r = tern.tdot %acc, %w, %x {packing = #tern.packing<lut2>} : vector<16xi32>, vector<64xi8>, vector<16xi8>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+func.func @tdot_weights(%acc: vector<16xi32>, %w: vector<32xi8>, %x: vector<16xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{weights must have 4 bytes per accumulator lane: 32 bytes for 16 lanes}}
+  %r = tern.tdot %acc, %w, %x {packing = #tern.packing<i2>} : vector<16xi32>, vector<32xi8>, vector<16xi8>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+func.func @tdot_planes(%acc: vector<16xi32>, %w: vector<64xi8>, %x: vector<20xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{x must hold 4 activations for each of 1 to 4 planes, got 20}}
+  %r = tern.tdot %acc, %w, %x {packing = #tern.packing<i2>} : vector<16xi32>, vector<64xi8>, vector<20xi8>
+  return %r : vector<16xi32>
+}
+
+// -----
+
 func.func @vdot_lhs_max(%acc: vector<16xi32>, %u: vector<64xi8>) -> vector<16xi32> {
   // expected-error @+1 {{lhs_max must be in [1, 255], got 256}}
   %r = tern.vdot %acc, %u, %u {lhs_max = 256} : vector<16xi32>, vector<64xi8>

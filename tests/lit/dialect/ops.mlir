@@ -59,6 +59,9 @@ func.func @kernel_ops(%rt: !llvm.ptr, %pa: !llvm.ptr, %pw: !llvm.ptr, %m: index,
   %r = tern.vdot %acc, %u, %s : vector<16xi32>, vector<64xi8>
   // CHECK: tern.vdot %{{.*}}, %{{.*}}, %{{.*}} {lhs_max = 255 : i64} : vector<16xi32>, vector<64xi8>
   %r2 = tern.vdot %r, %u, %s {lhs_max = 255} : vector<16xi32>, vector<64xi8>
+  // CHECK: tern.tdot %{{.*}}, %{{.*}}, %{{.*}} {packing = #tern.packing<base3>} : vector<16xi32>, vector<64xi8>, vector<20xi8>
+  %x20 = vector.extract_strided_slice %s {offsets = [0], sizes = [20], strides = [1]} : vector<64xi8> to vector<20xi8>
+  %td = tern.tdot %r, %u, %x20 {packing = #tern.packing<base3>} : vector<16xi32>, vector<64xi8>, vector<20xi8>
   // CHECK: tern.lookup16 %{{.*}}[%{{.*}}] : vector<16xi8>, vector<64xi8>
   %t = vector.extract_strided_slice %u {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
   %l = tern.lookup16 %t[%s] : vector<16xi8>, vector<64xi8>

@@ -133,3 +133,28 @@ module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
     return %r : vector<16xi16>
   }
 }
+
+// -----
+
+// tern.tdot has no hardware here: it becomes its definition, per plane a
+// decode to {-1, 0, 1} (planes 1-3 of i2 shifted) and an int32 multiply-add of four activations broadcast
+// to every lane. base3 digits come from x_s = 3^s x_0 by two compares.
+// CHECK-LABEL: func.func @tdot_i2
+// CHECK-COUNT-3: arith.shrui %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK-NOT:     arith.shrui
+// CHECK:         return
+// CHECK-LABEL: func.func @tdot_base3
+// CHECK:         arith.cmpi ugt, %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK:         arith.muli %{{.*}}, %{{.*}} : vector<32xi32>
+// CHECK-NOT:     tern.tdot
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
+                   features = <["+avx2", "+ssse3"]>>} {
+  func.func @tdot_i2(%acc: vector<16xi32>, %w: vector<64xi8>, %x: vector<16xi8>) -> vector<16xi32> {
+    %r = tern.tdot %acc, %w, %x {packing = #tern.packing<i2>} : vector<16xi32>, vector<64xi8>, vector<16xi8>
+    return %r : vector<16xi32>
+  }
+  func.func @tdot_base3(%acc: vector<8xi32>, %w: vector<32xi8>, %x: vector<20xi8>) -> vector<8xi32> {
+    %r = tern.tdot %acc, %w, %x {packing = #tern.packing<base3>} : vector<8xi32>, vector<32xi8>, vector<20xi8>
+    return %r : vector<8xi32>
+  }
+}
