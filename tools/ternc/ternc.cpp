@@ -5,6 +5,7 @@
 #include "compiler/pipeline/ModelArtifact.h"
 #include "compiler/pipeline/Registration.h"
 #include "compiler/tuning/KernelChoice.h"
+#include "targets/MachineDescription.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -105,6 +106,13 @@ cl::opt<std::string> gpuArchOpt("gpu-arch",
                                 cl::desc("GPU architecture for --target nvptx: sm_80 (default), "
                                          "sm_86, sm_89 or sm_90"),
                                 cl::sub(kernelCommand), cl::cat(targetCategory));
+cl::opt<std::string> targetDescOpt(
+    "target-desc",
+    cl::desc("A machine description (targets/descriptions, docs/target-descriptions.md): a name "
+             "such as ternary-npu or a .yaml file. One that declares a ternary dot product makes "
+             "mfree kernels use tern.tdot, emulated by its definition on the code generation "
+             "target (default: the host when the description's isa is the host's)"),
+    cl::value_desc("name|file"), cl::sub(kernelCommand), cl::cat(targetCategory));
 cl::opt<std::string> featuresOpt("features",
                                  cl::desc("Comma-separated feature edits, e.g. -avx512f,+avxvnni"),
                                  cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
@@ -278,10 +286,21 @@ int runKernel(mlir::MLIRContext &ctx) {
   auto target = resolveTarget(targetOpt, gpuArchOpt.empty() ? cpuOpt : gpuArchOpt, featuresOpt);
   if (!target)
     return fail(target.takeError());
+  if (!targetDescOpt.empty()) {
+    auto machine = loadMachineDescription(findMachineDescription(targetDescOpt));
+    if (!machine)
+      return fail(machine.takeError());
+    if (machine->isa != target->arch)
+      return fail("target description '" + machine->name + "' is for " + machine->isa +
+                  " but the code generation target is " + target->arch + " (pass --target " +
+                  machine->isa + ")");
+    target->ternaryDot = machine->ternary.has_value();
+  }
   std::string reason = "given with --kernel";
   if (!spec.kernel) {
     std::unique_ptr<TuningDb> db;
-    if (std::string path = tuningDbPath(); !path.empty()) {
+    // Measured kernels do not describe hardware that only a description has.
+    if (std::string path = tuningDbPath(); !path.empty() && !target->ternaryDot) {
       if (!llvm::sys::fs::exists(path))
         return fail("tuning database " + path + " does not exist");
       auto opened = TuningDb::open(path);
