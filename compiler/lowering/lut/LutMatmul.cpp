@@ -293,8 +293,11 @@ LogicalResult lowerLutMatmul(MatmulOp op, const MatmulOperands &operands, Rewrit
 }
 
 KernelAttr defaultLutKernel(MLIRContext *ctx, int64_t lanes, int64_t m) {
+  // Decoding streams the codes from DRAM: prefetching 32 pairs ahead made
+  // every 2B4T shape 13-16% faster than none on Zen 5 (tern-bench, 2 threads).
   return KernelAttr::get(ctx, Strategy::lut, lanes, /*tile_n=*/4 * lanes,
-                         /*tile_m=*/m > 1 ? 2 : 1, /*unroll_k=*/2, /*prefetch=*/0, /*streams=*/1);
+                         /*tile_m=*/m > 1 ? 2 : 1, /*unroll_k=*/2, /*prefetch=*/m > 1 ? 0 : 32,
+                         /*streams=*/1);
 }
 
 SearchSpace lutSearchSpace(int64_t lanes, int64_t m) {
