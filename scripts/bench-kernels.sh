@@ -3,21 +3,23 @@
 # for decode (m = 1, weights streaming from DRAM) and prefill (m = 128), on 1
 # and 2 threads: the README's kernel table. Each kernel is the tuned one when
 # the tuning database has it for that packing, else the documented default.
-#   scripts/bench-kernels.sh [--tuning-db FILE] [OUT_DIR]
+#   scripts/bench-kernels.sh [--tuning-db FILE] [--threads "1 2"] [OUT_DIR]
 # The 128256x2560 output head is bf16 in the released model, not ternary:
 # it is not a ternary matmul and is not measured here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build/bin
 db=none
+threads="1 2"
 if [ "${1:-}" = "--tuning-db" ]; then db=$2; shift 2; fi
+if [ "${1:-}" = "--threads" ]; then threads=$2; shift 2; fi
 out=${1:-/tmp/tern-bench-kernels}
 [ -x "$bin/ternc" ] || { echo "bench-kernels: build first (scripts/build.sh)" >&2; exit 1; }
 shapes="2560x2560 640x2560 6912x2560 2560x6912"
 kinds="mfree:i2 mfree:base3 lut:lut2 lut:lut3"
 rm -rf "$out" && mkdir -p "$out"
 for m in 1 128; do
-  for t in 1 2; do
+  for t in $threads; do
     dirs=()
     for shape in $shapes; do
       for kind in $kinds; do

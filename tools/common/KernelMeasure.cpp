@@ -54,6 +54,30 @@ void readLines(void *closure, int64_t begin, int64_t end) {
 
 } // namespace
 
+double measureClockGHz() {
+  constexpr int64_t kAdds = 200'000'000;
+  double best = 0;
+  for (int round = 0; round < 5; ++round) {
+    uint64_t x = static_cast<uint64_t>(round);
+    auto start = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < kAdds; i += 4) {
+      // Four adds per iteration, each waiting for the last; the empty asm
+      // keeps the compiler from folding them.
+      x += 1;
+      asm volatile("" : "+r"(x));
+      x += 3;
+      asm volatile("" : "+r"(x));
+      x += 5;
+      asm volatile("" : "+r"(x));
+      x += 7;
+      asm volatile("" : "+r"(x));
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::max(best, static_cast<double>(kAdds) / seconds / 1e9);
+  }
+  return best;
+}
+
 double measureBandwidth(tern_runtime *runtime) {
   int64_t words = kStreamBytes / 8;
   std::unique_ptr<uint64_t[]> buffer(new uint64_t[words]);

@@ -31,6 +31,10 @@ constexpr int64_t kStreamBytes = 512ll << 20;
 /// prefetch), so that no kernel can look better than the machine.
 double measureBandwidth(tern_runtime *runtime);
 
+/// The core's clock in GHz while busy: the best of several timed chains of
+/// dependent integer adds, one per cycle on every core Tern targets.
+double measureClockGHz();
+
 /// A buffer of kStreamBytes random bytes that calls take their weights from
 /// in turn, so that each call finds them in DRAM.
 class WeightStream {

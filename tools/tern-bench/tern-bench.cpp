@@ -2,6 +2,7 @@
 //
 //   tern-bench bandwidth [--threads T]
 //   tern-bench kernel DIR... [--m M] [--threads T] [--json FILE]
+//   tern-bench model DIR [--prompt P] [--tokens N] [--threads T] [--json FILE]
 //
 // Kernels are first checked bit-exact against tests/reference, then timed
 // together in interleaved rounds (tools/common/KernelMeasure.h says how).
@@ -9,10 +10,13 @@
 // measured in the same run (best sample against best pass), and GOP/s.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/include/tern/model.h"
 #include "runtime/include/tern/runtime.h"
 #include "tools/common/Args.h"
 #include "tools/common/KernelMeasure.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -182,7 +186,7 @@ int runBandwidth(int argc, char **argv) {
   tools::ArgParser args("tern-bench bandwidth",
                         "Measure this machine's memory read bandwidth (the best of 18 passes "
                         "over 512 MiB: 1 or 4 streams per thread, with and without software "
-                        "prefetch)");
+                        "prefetch) and its core clock (chains of dependent adds)");
   args.option("threads", &threads, "T", "threads reading");
   args.alias("t", "threads");
   std::string error;
@@ -194,13 +198,116 @@ int runBandwidth(int argc, char **argv) {
   printMachine();
   std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n", static_cast<long long>(threads),
               measure::measureBandwidth(runtime));
+  std::printf("Core clock while busy: %.2f GHz\n", measure::measureClockGHz());
   tern_runtime_destroy(runtime);
   return 0;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+int runModel(int argc, char **argv) {
+  std::vector<std::string> dirs;
+  int64_t threads = 1, prompt = 32, tokens = 64, runs = 3;
+  std::string jsonPath;
+  tools::ArgParser args("tern-bench model",
+                        "Time a compiled model (NAME.tern from `ternc compile`): a prompt of P "
+                        "tokens in one prefill, then N decode steps, R times from position 0; "
+                        "prints the median tokens/s of each and the memory bandwidth measured in "
+                        "the same run");
+  args.positional(&dirs, "DIR", "model artifact directory");
+  args.option("threads", &threads, "T", "runtime threads");
+  args.alias("t", "threads");
+  args.option("prompt", &prompt, "P", "prompt tokens (default 32)");
+  args.option("tokens", &tokens, "N", "decode steps (default 64)");
+  args.option("runs", &runs, "R", "repetitions (default 3)");
+  args.option("json", &jsonPath, "FILE", "also write the results as JSON");
+  std::string error;
+  if (!args.parse(argc, argv, error))
+    return fail(error);
+  if (args.helpRequested())
+    return std::printf("%s", args.help().c_str()), 0;
+  if (dirs.size() != 1)
+    return fail("give one model directory (see --help)");
+  if (threads < 1 || prompt < 1 || tokens < 1 || runs < 1)
+    return fail("--threads, --prompt, --tokens and --runs must be at least 1");
+  tern_model *model = tern_model_load(dirs[0].c_str());
+  if (!model)
+    return fail(tern_last_error());
+  const tern_model_info *info = tern_model_get_info(model);
+  if (prompt + tokens > info->context) {
+    tern_model_free(model);
+    return fail("--prompt + --tokens = " + std::to_string(prompt + tokens) +
+                " exceeds the model's context of " + std::to_string(info->context));
+  }
+  tern_runtime *runtime = tern_runtime_create(static_cast<int>(threads));
+  printMachine();
+  double bandwidth = measure::measureBandwidth(runtime);
+  std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n", static_cast<long long>(threads),
+              bandwidth);
+  tern_session *session = tern_session_create(model, runtime);
+  // Any ids of the vocabulary do: the work per token does not depend on them.
+  std::vector<int32_t> ids(prompt + tokens);
+  for (size_t i = 0; i < ids.size(); ++i)
+    ids[i] = static_cast<int32_t>((1000 + 7919 * i) % info->vocab);
+  std::vector<double> prefill, decode;
+  int status = 0;
+  for (int64_t r = 0; r < runs && status == 0; ++r) {
+    tern_session_rewind(session, 0);
+    auto start = std::chrono::steady_clock::now();
+    if (!tern_session_eval(session, ids.data(), prompt, nullptr)) {
+      status = fail(tern_last_error());
+      break;
+    }
+    prefill.push_back(static_cast<double>(prompt) / secondsSince(start));
+    start = std::chrono::steady_clock::now();
+    for (int64_t t = 0; t < tokens; ++t)
+      if (!tern_session_eval(session, &ids[prompt + t], 1, nullptr)) {
+        status = fail(tern_last_error());
+        break;
+      }
+    decode.push_back(static_cast<double>(tokens) / secondsSince(start));
+  }
+  if (status == 0) {
+    double prefillMedian = median(prefill), decodeMedian = median(decode);
+    std::printf("%s, %lld thread(s): prompt of %lld tokens %.1f tokens/s, decode of %lld tokens "
+                "%.2f tokens/s (median of %lld runs)\n",
+                dirs[0].c_str(), static_cast<long long>(threads), static_cast<long long>(prompt),
+                prefillMedian, static_cast<long long>(tokens), decodeMedian,
+                static_cast<long long>(runs));
+    if (!jsonPath.empty()) {
+      FILE *f = std::fopen(jsonPath.c_str(), "w");
+      if (!f)
+        status = fail("cannot write " + jsonPath);
+      else {
+        std::fprintf(f,
+                     "{\"cpu\": \"%s\", \"threads\": %lld, \"bandwidth_gbs\": %.3f, \"model\": "
+                     "\"%s\", \"prompt\": %lld, \"tokens\": %lld, \"prefill_tokens_per_s\": %.3f, "
+                     "\"decode_tokens_per_s\": %.3f}\n",
+                     tern_cpu_name(), static_cast<long long>(threads), bandwidth, dirs[0].c_str(),
+                     static_cast<long long>(prompt), static_cast<long long>(tokens), prefillMedian,
+                     decodeMedian);
+        std::fclose(f);
+      }
+    }
+  }
+  tern_session_free(session);
+  tern_runtime_destroy(runtime);
+  tern_model_free(model);
+  return status;
 }
 
 const char *kUsage = "tern-bench: measure Tern kernels and this machine\n\n"
                      "  tern-bench kernel DIR... [--m M] [--threads T] [--json FILE]\n"
                      "      check each kernel bit-exact against the reference, then time it\n"
+                     "  tern-bench model DIR [--prompt P] [--tokens N] [--threads T] [--json FILE]\n"
+                     "      time a compiled model's prefill and decode, in tokens/s\n"
                      "  tern-bench bandwidth [--threads T]\n"
                      "      measure memory read bandwidth\n\n"
                      "Run `tern-bench COMMAND --help` for the options of a command.\n";
@@ -217,5 +324,7 @@ int main(int argc, char **argv) {
     return runKernels(argc - 1, argv + 1);
   if (command == "bandwidth")
     return runBandwidth(argc - 1, argv + 1);
+  if (command == "model")
+    return runModel(argc - 1, argv + 1);
   return fail("unknown command '" + command + "' (see --help)");
 }
