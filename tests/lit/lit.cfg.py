@@ -14,5 +14,6 @@ config.test_exec_root = os.path.join(config.tern_obj_root, "tests", "lit")
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
-    ["tern-opt", "ternc", "tern-run", "tern-bench", "tern-synth", "tern-tokenize", "tern-tune"],
+    ["tern-opt", "ternc", "tern-run", "tern-bench", "tern-synth", "tern-tokenize", "tern-tune",
+     "tern-explore"],
     [config.tern_tools_dir])
