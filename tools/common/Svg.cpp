@@ -1,6 +1,7 @@
 //===- Svg.cpp ------------------------------------------------------------===//
 #include "tools/common/Svg.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -149,10 +150,10 @@ std::string lines(const std::string &title, const std::string &xName,
                        left, base, left + plotWidth, top);
   for (int tick = 0; tick <= 4; ++tick) {
     double v = yHi * tick / 4;
-    svg += text(left - 6, py(v) + 4, llvm::formatv("{0:g3}", v).str(), "end");
+    svg += text(left - 6, py(v) + 4, llvm::formatv("{0}", llvm::format("%.4g", v)).str(), "end");
   }
   for (double x : xs)
-    svg += text(px(x), base + 16, llvm::formatv("{0:g4}", x).str());
+    svg += text(px(x), base + 16, llvm::formatv("{0}", llvm::format("%g", x)).str());
   svg += text(left + plotWidth / 2.0, height - 14, xName);
   svg += text(left - 60, top - 12, yName, "start");
   for (size_t i = 0; i < series.size(); ++i) {
