@@ -392,4 +392,37 @@ TEST(CostModelTest, PredictsATargetThisMachineCannotRun) {
   EXPECT_LT(wide->us(), narrow->us());
 }
 
+TEST(CostModelTest, EstimatesGpuKernelsFromBandwidthAndOccupancy) {
+  auto gpu = loadMachineDescription(findMachineDescription("nvidia-h100"));
+  ASSERT_TRUE(static_cast<bool>(gpu)) << llvm::toString(gpu.takeError());
+  auto simt = [&](int64_t lanes, int64_t tileN, int64_t tileM, int64_t unroll) {
+    return Candidate{Strategy::simt, Packing::i2,
+                     KernelAttr::get(&context(), Strategy::simt, lanes, tileN, tileM, unroll, 0,
+                                     32 / lanes)};
+  };
+  auto us = [&](const Candidate &c, int64_t m, int64_t n, int64_t k) {
+    auto p = predictGpu(*gpu, c, m, n, k);
+    EXPECT_TRUE(static_cast<bool>(p)) << llvm::toString(p.takeError());
+    return p ? p->us() : 0.0;
+  };
+  // Decode streams the weights: more words in flight per warp go faster
+  // while the grid is latency-bound, and the best reach 60% of the
+  // described bandwidth (launch excluded).
+  double unrolled = us(simt(4, 32, 1, 4), 1, 6912, 2560), single = us(simt(4, 32, 1, 1), 1, 6912, 2560);
+  EXPECT_LT(unrolled, single);
+  double bytes = 6912.0 * 2560 / 4;
+  double streaming = bytes / ((unrolled - gpu->launchOverheadUs) * 1e3);
+  EXPECT_GT(streaming, 0.6 * gpu->dramBandwidthGBs(gpu->cores)) << streaming << " GB/s";
+  // A grid of fewer blocks than SMs leaves SMs idle: slower per byte.
+  EXPECT_GT(us(simt(16, 128, 1, 4), 1, 640, 2560) / 640, us(simt(4, 16, 1, 4), 1, 640, 2560) / 640 * 1.1);
+  // Prefill: each decoded word serves tile_m rows.
+  EXPECT_LT(us(simt(8, 64, 8, 2), 128, 2560, 2560), us(simt(8, 64, 1, 2), 128, 2560, 2560));
+  // CPUs and other strategies are refused, by name.
+  auto cpu = loadMachineDescription(findMachineDescription("zen5-desktop"));
+  ASSERT_TRUE(static_cast<bool>(cpu));
+  auto refused = predictGpu(*cpu, simt(8, 64, 1, 2), 1, 64, 64);
+  ASSERT_FALSE(static_cast<bool>(refused));
+  EXPECT_NE(llvm::toString(refused.takeError()).find("describes a CPU"), std::string::npos);
+}
+
 } // namespace

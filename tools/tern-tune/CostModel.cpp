@@ -1,5 +1,6 @@
 //===- CostModel.cpp ------------------------------------------------------===//
 #include "tools/tern-tune/CostModel.h"
+#include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "compiler/lowering/KernelLayouts.h"
 #include "compiler/pipeline/Emitter.h"
@@ -158,5 +159,48 @@ llvm::Expected<Prediction> predict(mlir::MLIRContext *ctx, const TargetDesc &tar
   return p;
 }
 
+
+CostModelParams costModelParams(const MachineDescription &machine, int64_t threads) {
+  CostModelParams params;
+  params.ghz = machine.frequencyGHz;
+  params.threads = std::min(threads, machine.cores);
+  params.bandwidthGBs = machine.dramBandwidthGBs(params.threads);
+  return params;
+}
+
+llvm::Expected<Prediction> predictGpu(const MachineDescription &gpu, const Candidate &c, int64_t m,
+                                      int64_t n, int64_t k) {
+  if (!gpu.isGpu())
+    return llvm::createStringError("'" + gpu.name + "' describes a CPU; GPU kernels need a GPU");
+  if (c.strategy != Strategy::simt)
+    return llvm::createStringError("GPU estimates cover the simt strategy only");
+  constexpr double kWarp = 32, kMaxWarpsPerSm = 64, kWordBytes = 4;
+  KernelAttr kernel = c.kernel;
+  double warpsPerBlock = static_cast<double>(simtThreadsPerBlock(kernel)) / kWarp;
+  double rowTiles = std::ceil(static_cast<double>(m) / static_cast<double>(kernel.getTileM()));
+  double blocks = static_cast<double>(simtBlocksX(kernel, n)) * rowTiles;
+  double sms = std::min(static_cast<double>(gpu.cores), blocks);
+  double residentWarps = sms * std::min(kMaxWarpsPerSm, std::ceil(blocks / sms) * warpsPerBlock);
+  double inFlight = residentWarps * kWarp * kWordBytes * static_cast<double>(kernel.getUnrollK());
+  double bandwidth = std::min(gpu.dramBandwidthGBs(gpu.cores),
+                              inFlight / (gpu.dram.latencyNs * 1e-9) / 1e9 * gpu.dram.streamEfficiency);
+  double bytes = static_cast<double>(packing::packedBytes(weightLayout(c.kernel, c.packing, n, k)));
+  // Rows of weights are read again for every tile of activation rows.
+  double memoryUs = bytes * rowTiles / (bandwidth * 1e3);
+  // Per 16 weights and activation row: 4 dp4a and 4 for the activation sums;
+  // per 16 weights and tile: 4 shifts and 4 masks.
+  double weights = static_cast<double>(n) * static_cast<double>(k);
+  double instructions = weights / 16 * (8 * static_cast<double>(m) + 8 * rowTiles);
+  double lanesPerCycle = gpu.intOpsPerCycle / 4 * sms; // int32 lanes
+  double computeUs = instructions / lanesPerCycle / (gpu.frequencyGHz * 1e3);
+  // Prediction::us() is max(compute, memory): the longer side also takes
+  // what overlap does not hide of the shorter, and the launch.
+  double extra = (1 - gpu.overlap) * std::min(memoryUs, computeUs) + gpu.launchOverheadUs;
+  Prediction p;
+  p.macsPerIteration = simtSearchSpace(m).innerLoopMacs(c, m);
+  p.computeUs = computeUs + (computeUs >= memoryUs ? extra : 0);
+  p.memoryUs = memoryUs + (computeUs >= memoryUs ? 0 : extra);
+  return p;
+}
 
 } // namespace tern

@@ -11,11 +11,22 @@
 //   memory  = packed weight bytes / bandwidth (m = 1: weights stream)
 //   time    = max(compute, memory)
 //
+// GPU kernels (the simt strategy) are estimated from a machine description
+// instead (targets/descriptions): bandwidth and occupancy. By Little's law
+// the warps resident on the SMs the grid covers, each with one word per
+// thread and unrolled chunk in flight, sustain
+//   resident warps x 128 B x unroll_k / DRAM latency
+// of the description's streaming bandwidth; the warps' integer and dp4a
+// instructions (about one per weight and activation row, decoding shared by
+// tile_m rows) run at the SMs' int32 lanes; time = max + (1 - overlap) min
+// + the launch.
+//
 //===----------------------------------------------------------------------===//
 #ifndef TERN_TOOLS_TERNTUNE_COSTMODEL_H
 #define TERN_TOOLS_TERNTUNE_COSTMODEL_H
 
 #include "compiler/tuning/SearchSpace.h"
+#include "targets/MachineDescription.h"
 #include "tools/common/Statistics.h"
 
 #include "llvm/Support/Error.h"
@@ -42,6 +53,13 @@ struct Prediction {
 /// The innermost arithmetic loop of `assembly` (AT&T or AArch64 syntax, as
 /// LLVM prints it): its instructions, one per line, or "" if none.
 std::string hottestInnerLoop(llvm::StringRef assembly);
+
+/// The clock, bandwidth and threads of a described machine.
+CostModelParams costModelParams(const MachineDescription &machine, int64_t threads);
+
+/// The bandwidth/occupancy estimate of a simt candidate on a described GPU.
+llvm::Expected<Prediction> predictGpu(const MachineDescription &gpu, const Candidate &c, int64_t m,
+                                      int64_t n, int64_t k);
 
 llvm::Expected<Prediction> predict(mlir::MLIRContext *ctx, const TargetDesc &target,
                                    const Candidate &c, int64_t m, int64_t n, int64_t k,

@@ -5,6 +5,7 @@
 //   tern-tune model  CHECKPOINT_OR_ARTIFACT [--budget N] [--threads T] [--db FILE]
 //   tern-tune export --format csv|json [--db FILE] [-o FILE]
 //   tern-tune validate-model --shape NxK [--m M] [--db FILE]
+//   tern-tune rank   --shape NxK [--m M] --machine NAME --target T [--cpu C]
 //   tern-tune plot   [--db FILE] -o DIR
 //   tern-tune jobs   --shapes NxK,... --tasks N --shard-dir DIR -o JOB.sh
 //   tern-tune merge  --db OUT SHARD.db...
@@ -67,8 +68,9 @@ struct Common {
     args.alias("t", "threads");
   }
   void addTarget(tools::ArgParser &args) {
-    args.option("target", &target, "T", "host (default), x86_64 or aarch64");
-    args.option("cpu", &cpu, "CPU", "LLVM CPU name for a non-host target, e.g. neoverse-v2");
+    args.option("target", &target, "T", "host (default), x86_64, aarch64 or nvptx");
+    args.option("cpu", &cpu, "CPU",
+                "LLVM CPU name for a non-host target, e.g. neoverse-v2 (nvptx: sm_80 ... sm_90)");
     args.option("features", &features, "EDITS", "feature edits, e.g. -avx512f");
   }
   std::string dbPath() const { return db.empty() ? defaultTuningDbPath() : db; }
@@ -661,6 +663,95 @@ int runMerge(int argc, char **argv) {
   return 0;
 }
 
+/// Whether a machine description is of the architecture `arch` compiles for.
+bool describesArch(const MachineDescription &machine, llvm::StringRef arch) {
+  return machine.isa == arch || (machine.isa == "nvptx" && arch.starts_with("nvptx"));
+}
+
+int runRank(int argc, char **argv) {
+  std::string strategyName = "all", shape, machineName;
+  int64_t m = 1, top = 10;
+  Common common;
+  tools::ArgParser args("tern-tune rank",
+                        "Rank a shape's candidates for a machine this one is not, without "
+                        "running them: CPU kernels by llvm-mca on their inner loop at the "
+                        "described clock and bandwidth, GPU (simt) kernels by the bandwidth and "
+                        "occupancy of their grid on the described GPU");
+  args.option("shape", &shape, "NxK", "the matmul's weight shape");
+  args.option("m", &m, "M", "activation rows (1: decode; default 1)");
+  args.option("machine", &machineName, "NAME",
+              "a description from targets/descriptions (e.g. nvidia-h100, cortex-a76-rpi5) or a "
+              ".yaml file");
+  args.option("strategy", &strategyName, "S", "a strategy, or all (default)");
+  args.option("top", &top, "N", "candidates printed (default 10)");
+  common.addTarget(args);
+  args.option("threads", &common.threads, "T", "threads (CPU) the kernels run on (default 1)");
+  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+    return rc;
+  int64_t n, k;
+  if (!parseShape(shape, n, k))
+    return fail("--shape must be NxK with positive N and K, got '" + shape + "'");
+  if (machineName.empty())
+    return fail("rank needs --machine (see --help)");
+  auto machine = loadMachineDescription(findMachineDescription(machineName));
+  if (!machine)
+    return fail(machine.takeError());
+  auto target = resolveTarget(common.target, common.cpu, common.features);
+  if (!target)
+    return fail(target.takeError());
+  if (!describesArch(*machine, target->arch))
+    return fail("'" + machine->name + "' describes an " + machine->isa + " machine, but the target is " +
+                target->arch + " (pass --target " + machine->isa + ")");
+  struct Ranked {
+    Candidate candidate;
+    Prediction prediction;
+  };
+  std::vector<Ranked> ranked;
+  ProgressLine progress(false);
+  for (const SearchSpace &space : allSearchSpaces(*target, m)) {
+    if (strategyName != "all" && strategyName != stringifyStrategy(space.strategy()))
+      continue;
+    std::vector<Candidate> candidates = space.candidates(&context());
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const Candidate &c = candidates[i];
+      if (k % packingGroupSize(c.packing) != 0)
+        continue;
+      auto p = machine->isGpu()
+                   ? predictGpu(*machine, c, m, n, k)
+                   : predict(&context(), *target, c, m, n, k,
+                             costModelParams(*machine, common.threads));
+      if (!p)
+        return fail(p.takeError());
+      ranked.push_back({c, *p});
+      if (!machine->isGpu())
+        std::fprintf(stderr, "\r[%4zu/%zu] %s", i + 1, candidates.size(),
+                     stringifyStrategy(space.strategy()).str().c_str());
+    }
+  }
+  if (!machine->isGpu())
+    std::fprintf(stderr, "\n");
+  if (ranked.empty())
+    return fail("no candidate of strategy '" + strategyName + "' fits " + shape + " on " +
+                target->describe());
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked &a, const Ranked &b) {
+    return a.prediction.us() < b.prediction.us();
+  });
+  std::printf("%s m=%lld on %s (%s), %zu candidates, fastest first:\n", shape.c_str(),
+              static_cast<long long>(m), machine->name.c_str(), target->describe().c_str(),
+              ranked.size());
+  std::printf("  %10s %10s %10s  %s\n", "us", "compute", "memory", "kernel");
+  for (size_t i = 0; i < ranked.size() && static_cast<int64_t>(i) < top; ++i) {
+    const Ranked &r = ranked[i];
+    std::string kernel;
+    llvm::raw_string_ostream os(kernel);
+    mlir::Attribute(r.candidate.kernel).print(os);
+    std::printf("  %10.1f %10.1f %10.1f  %s/%s %s\n", r.prediction.us(), r.prediction.computeUs,
+                r.prediction.memoryUs, stringifyStrategy(r.candidate.strategy).str().c_str(),
+                stringifyPacking(r.candidate.packing).str().c_str(), kernel.c_str());
+  }
+  return 0;
+}
+
 const char *kUsage =
     "tern-tune: search kernel parameters on this machine and remember the fastest\n\n"
     "  tern-tune space  --strategy S --shape NxK [--m M]    print a search space\n"
@@ -668,6 +759,7 @@ const char *kUsage =
     "  tern-tune model  CHECKPOINT_OR_ARTIFACT              tune every shape of a model\n"
     "  tern-tune export --format csv|json                   dump the database\n"
     "  tern-tune validate-model --shape NxK [--m M]         cost model vs measurements\n"
+    "  tern-tune rank   --shape NxK --machine NAME ...      rank candidates for another machine\n"
     "  tern-tune plot   -o DIR                              SVG figures + report.md\n"
     "  tern-tune jobs   --shapes NxK,... --tasks N ...      write a Slurm array job\n"
     "  tern-tune merge  --db OUT SHARD.db...                merge database shards\n\n"
@@ -689,6 +781,7 @@ int main(int argc, char **argv) {
   if (command == "model") return runModel(subArgc, subArgv);
   if (command == "export") return runExport(subArgc, subArgv);
   if (command == "validate-model") return runValidateModel(subArgc, subArgv);
+  if (command == "rank") return runRank(subArgc, subArgv);
   if (command == "plot") return runPlot(subArgc, subArgv);
   if (command == "jobs") return runJobs(subArgc, subArgv);
   if (command == "merge") return runMerge(subArgc, subArgv);
