@@ -1,10 +1,12 @@
 //===- Kernel.cpp - loading and calling a kernel written by `ternc kernel` ===//
 #include "runtime/include/tern/runtime.h"
+#include "runtime/src/Cuda.h"
 #include "runtime/src/Error.h"
 #include "runtime/src/File.h"
 #include "runtime/src/Manifest.h"
 
 #include <dlfcn.h>
+#include <memory>
 
 using namespace tern::rt;
 
@@ -15,6 +17,9 @@ using MatmulEntry = void (*)(void *runtime, const int8_t *a, const float *aScale
 struct tern_kernel {
   void *library = nullptr;
   MatmulEntry entry = nullptr;
+  // NVPTX artifacts: the PTX module on the GPU and its launch geometry.
+  std::unique_ptr<CudaKernel> gpu;
+  int64_t threadsPerBlock = 0, blocksX = 0, rowsPerBlockY = 0;
   tern_kernel_info info{};
   // Storage behind the strings of `info`.
   std::string packing, strategy, layout, triple, cpu, features;
@@ -48,11 +53,31 @@ static bool loadKernel(const std::string &dir, tern_kernel &kernel) {
       !reader.string(*target, "triple", kernel.triple, "target") ||
       !reader.string(*target, "cpu", kernel.cpu, "target"))
     return false;
-  if (!checkTargetRunsHere(reader, *target, kernel.features))
-    return false;
+  info.packing = kernel.packing.c_str();
+  info.strategy = kernel.strategy.c_str();
+  info.layout = kernel.layout.c_str();
+  info.target_triple = kernel.triple.c_str();
+  info.target_cpu = kernel.cpu.c_str();
+  info.target_features = kernel.features.c_str();
   if (library.empty() || library.find('/') != std::string::npos)
     return reader.error("'library' must be a file name inside the artifact directory");
   std::string libraryPath = joinPath(dir, library);
+  if (kernel.triple.rfind("nvptx", 0) == 0) {
+    const json::Value *launch;
+    std::string ptx;
+    if (!reader.object(*matmul, "launch", launch, "matmul") ||
+        !reader.positiveInt(*launch, "threads_per_block", kernel.threadsPerBlock, "matmul.launch") ||
+        !reader.positiveInt(*launch, "blocks_x", kernel.blocksX, "matmul.launch") ||
+        !reader.positiveInt(*launch, "rows_per_block_y", kernel.rowsPerBlockY, "matmul.launch") ||
+        !checkFileChecksum(reader, libraryPath, checksum) || !readFile(libraryPath, ptx))
+      return false;
+    kernel.gpu = std::make_unique<CudaKernel>();
+    return kernel.gpu->load(ptx, entry, kernel.cpu) ||
+           fail(joinPath(dir, "manifest.json") + ": this kernel runs on an NVIDIA GPU: " +
+                lastError());
+  }
+  if (!checkTargetRunsHere(reader, *target, kernel.features))
+    return false;
   if (!checkFileChecksum(reader, libraryPath, checksum))
     return false;
   kernel.library = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -61,12 +86,6 @@ static bool loadKernel(const std::string &dir, tern_kernel &kernel) {
   kernel.entry = reinterpret_cast<MatmulEntry>(dlsym(kernel.library, entry.c_str()));
   if (!kernel.entry)
     return fail(libraryPath + " has no entry point '" + entry + "'");
-  info.packing = kernel.packing.c_str();
-  info.strategy = kernel.strategy.c_str();
-  info.layout = kernel.layout.c_str();
-  info.target_triple = kernel.triple.c_str();
-  info.target_cpu = kernel.cpu.c_str();
-  info.target_features = kernel.features.c_str();
   return true;
 }
 
@@ -94,6 +113,13 @@ void tern_kernel_unload(tern_kernel *kernel) {
   delete kernel;
 }
 
+const char *tern_gpu_arch(void) {
+  clearError();
+  static thread_local std::string arch;
+  arch = cudaDeviceArch();
+  return arch.empty() ? nullptr : arch.c_str();
+}
+
 const tern_kernel_info *tern_kernel_get_info(const tern_kernel *kernel) {
   return kernel ? &kernel->info : nullptr;
 }
@@ -107,6 +133,16 @@ tern_status tern_kernel_matmul(const tern_kernel *kernel, tern_runtime *runtime,
     return fail("tern_kernel_matmul: m must be at least 1, got " + std::to_string(m)), TERN_ERROR;
   if (!a || !aScale || !w || !y)
     return fail("tern_kernel_matmul: a null buffer was passed"), TERN_ERROR;
+  if (kernel->gpu) {
+    const tern_kernel_info &i = kernel->info;
+    int64_t blocksY = (m + kernel->rowsPerBlockY - 1) / kernel->rowsPerBlockY;
+    return kernel->gpu->matmul({a, aScale, w, wScale, y, m, i.n, i.k, i.packed_bytes},
+                               static_cast<unsigned>(kernel->blocksX),
+                               static_cast<unsigned>(blocksY),
+                               static_cast<unsigned>(kernel->threadsPerBlock))
+               ? TERN_OK
+               : TERN_ERROR;
+  }
   kernel->entry(runtime, a, aScale, w, wScale, y, m);
   return TERN_OK;
 }

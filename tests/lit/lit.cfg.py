@@ -17,3 +17,11 @@ llvm_config.add_tool_substitutions(
     ["tern-opt", "ternc", "tern-run", "tern-bench", "tern-synth", "tern-tokenize", "tern-tune",
      "tern-explore"],
     [config.tern_tools_dir])
+
+# CUDA's stub driver (next to ptxas, where the toolkit is installed): a
+# libcuda that resolves every symbol but never starts.
+if config.ptxas:
+    stub = os.path.join(os.path.dirname(os.path.dirname(config.ptxas)), "lib64", "stubs", "libcuda.so")
+    if os.path.exists(stub):
+        config.available_features.add("cuda-stub-driver")
+        config.substitutions.append(("%cuda_stub_driver", stub))

@@ -148,6 +148,47 @@ TEST_F(KernelLoadTest, LibraryOutsideTheArtifact) {
   EXPECT_ERROR_CONTAINS("'library' must be a file name inside the artifact directory");
 }
 
+/// An NVPTX kernel artifact: kernel.ptx and a manifest with its launch
+/// geometry (`launch` empty: none).
+void writeGpuArtifact(const fs::path &dir, const std::string &launch) {
+  std::string ptx = ".version 8.0\n.target sm_80\n.address_size 64\n"
+                    ".visible .entry tern_matmul() { ret; }\n";
+  std::ofstream(dir / "kernel.ptx") << ptx;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(tern_checksum64(ptx.data(), ptx.size())));
+  std::ofstream(dir / "manifest.json")
+      << "{\"format\": \"tern-kernel\", \"format_version\": 1, \"entry\": \"tern_matmul\", "
+         "\"library\": \"kernel.ptx\", \"library_checksum\": \""
+      << hex
+      << "\", \"matmul\": {\"n\": 64, \"k\": 128, \"m_hint\": 1, \"packing\": \"i2\", "
+         "\"strategy\": \"simt\", \"layout\": \"mfree_i2\", \"packed_bytes\": 2048, "
+         "\"kernel\": {\"lanes\": 8, \"tile_n\": 64, \"tile_m\": 1, \"unroll_k\": 2, "
+         "\"prefetch\": 0, \"streams\": 4}"
+      << launch
+      << "}, \"target\": {\"arch\": \"nvptx64\", \"triple\": \"nvptx64-nvidia-cuda\", "
+         "\"cpu\": \"sm_80\", \"features\": [\"ptx80\"]}}";
+}
+
+TEST_F(KernelLoadTest, GpuKernelWithoutAGpuSaysWhy) {
+  if (tern_gpu_arch())
+    GTEST_SKIP() << "skipped: this machine has a GPU (" << tern_gpu_arch()
+                 << "), where GPU kernels load";
+  std::string why = tern_last_error();
+  EXPECT_FALSE(why.empty());
+  writeGpuArtifact(dir, ", \"launch\": {\"threads_per_block\": 256, \"blocks_x\": 1, "
+                        "\"rows_per_block_y\": 1}");
+  // The same reason as tern_gpu_arch's: no driver, a driver that does not
+  // start, or no GPU; after the manifest's name.
+  EXPECT_ERROR_CONTAINS("manifest.json: " + why);
+}
+
+TEST_F(KernelLoadTest, GpuKernelWithoutLaunchGeometry) {
+  writeGpuArtifact(dir, "");
+  EXPECT_ERROR_CONTAINS("matmul");
+  EXPECT_ERROR_CONTAINS("launch");
+}
+
 #if defined(__x86_64__)
 TEST_F(KernelLoadTest, FeatureThisMachineLacks) {
   // Pick a feature the runtime knows but this CPU lacks, if there is one.

@@ -26,6 +26,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -150,7 +151,18 @@ protected:
     if (shape.k % packingGroupSize(kind.packing) != 0)
       GTEST_SKIP() << "K=" << shape.k << " is not a multiple of "
                    << stringifyPacking(kind.packing).str() << "'s group";
-    auto resolved = resolveTarget(variant.target, variant.cpu, variant.features);
+    std::string cpu = variant.cpu;
+    if (std::string(variant.target) == "nvptx") {
+      const char *device = tern_gpu_arch();
+      if (!device)
+        GTEST_SKIP() << "skipped: no GPU (" << tern_last_error() << ")";
+      // PTX for an older architecture runs (JIT-compiled) on newer GPUs.
+      int number = std::atoi(device + 3);
+      cpu = number >= 90 ? "sm_90" : number >= 89 ? "sm_89" : number >= 86 ? "sm_86" : "sm_80";
+      if (number < 80)
+        GTEST_SKIP() << "skipped: the GPU is " << device << ", Tern's PTX needs sm_80 or newer";
+    }
+    auto resolved = resolveTarget(variant.target, cpu, variant.features);
     ASSERT_TRUE(static_cast<bool>(resolved)) << llvm::toString(resolved.takeError());
     target = *resolved;
     target->ternaryDot = variant.ternaryDot;
@@ -167,7 +179,8 @@ TEST_P(KernelTest, BitExactWithReference) {
   compileParam(target, dirs);
   if (dirs.empty())
     return;
-  if (!target->runsOnHost())
+  bool gpu = llvm::StringRef(target->arch).starts_with("nvptx");
+  if (!gpu && !target->runsOnHost())
     GTEST_SKIP() << "skipped running " << variant.name << ": compiled for " << target->describe()
                  << ", which this CPU (" << tern_cpu_features() << ") cannot execute";
 
@@ -220,6 +233,13 @@ INSTANTIATE_TEST_SUITE_P(Kernels, KernelTest,
 const Variant kSimtVariants[] = {{"generic", "x86_64", "x86-64", ""}, {"host", "host", "", ""}};
 INSTANTIATE_TEST_SUITE_P(SimtOnTheHost, KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kSimtVariants),
+                                            ::testing::Values(Kind{Strategy::simt, Packing::i2}),
+                                            ::testing::ValuesIn(kShapes)),
+                         testName);
+
+// The same simt kernels as PTX on the GPU, where there is one.
+INSTANTIATE_TEST_SUITE_P(OnTheGpu, KernelTest,
+                         ::testing::Combine(::testing::Values(Variant{"gpu", "nvptx", "", ""}),
                                             ::testing::Values(Kind{Strategy::simt, Packing::i2}),
                                             ::testing::ValuesIn(kShapes)),
                          testName);

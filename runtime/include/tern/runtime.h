@@ -82,9 +82,16 @@ typedef struct {
 
 /* Loads DIR/manifest.json and the library it names. Refuses, with a message,
  * an unknown format version, a library whose checksum does not match, and a
- * kernel that needs CPU features this machine lacks. */
+ * kernel that needs CPU features this machine lacks. NVPTX kernels
+ * (kernel.ptx) load on the first NVIDIA GPU through the CUDA driver, opened
+ * now with dlopen (libcuda.so.1, or $TERN_CUDA_LIBRARY); without a driver, a
+ * GPU, or a GPU as new as the kernel's architecture, loading fails saying
+ * which. Their tern_kernel_matmul copies the buffers to the GPU and back. */
 tern_kernel *tern_kernel_load(const char *dir);
 void tern_kernel_unload(tern_kernel *kernel);
+/* The first NVIDIA GPU's architecture ("sm_90"), loading the CUDA driver as
+ * above; NULL with an error where there is no driver or no GPU. */
+const char *tern_gpu_arch(void);
 const tern_kernel_info *tern_kernel_get_info(const tern_kernel *kernel);
 
 /* y[m][n] = (sum_k a[m][k] * w[n][k]) / (a_scale[m] * w_scale), with w packed

@@ -1,0 +1,205 @@
+//===- Cuda.cpp -----------------------------------------------------------===//
+#include "runtime/src/Cuda.h"
+#include "runtime/src/Error.h"
+
+#include <cstdlib>
+#include <dlfcn.h>
+#include <mutex>
+
+namespace tern::rt {
+namespace {
+
+// The driver API's ABI (cuda.h), declared here so that building the runtime
+// needs no CUDA installation.
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;
+using Handle = void *;
+constexpr CUresult kSuccess = 0;
+constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
+
+/// The driver's entry points; `error` says why they are missing.
+struct Driver {
+  std::string error;
+  CUresult (*init)(unsigned);
+  CUresult (*deviceGetCount)(int *);
+  CUresult (*deviceGet)(CUdevice *, int);
+  CUresult (*deviceGetAttribute)(int *, int, CUdevice);
+  CUresult (*primaryCtxRetain)(Handle *, CUdevice);
+  CUresult (*primaryCtxRelease)(CUdevice);
+  CUresult (*ctxSetCurrent)(Handle);
+  CUresult (*ctxSynchronize)();
+  CUresult (*moduleLoadDataEx)(Handle *, const void *, unsigned, int *, void **);
+  CUresult (*moduleUnload)(Handle);
+  CUresult (*moduleGetFunction)(Handle *, Handle, const char *);
+  CUresult (*memAlloc)(CUdeviceptr *, size_t);
+  CUresult (*memFree)(CUdeviceptr);
+  CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*launchKernel)(Handle, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, Handle, void **, void **);
+  CUresult (*getErrorName)(CUresult, const char **);
+};
+
+template <typename F> bool resolve(void *library, const char *name, F &fn, std::string &error) {
+  fn = reinterpret_cast<F>(dlsym(library, name));
+  if (!fn && error.empty())
+    error = std::string("the CUDA driver library has no ") + name + " (too old a driver?)";
+  return fn != nullptr;
+}
+
+const Driver &driver() {
+  static Driver d;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char *path = std::getenv("TERN_CUDA_LIBRARY");
+    std::string name = path && *path ? path : "libcuda.so.1";
+    void *library = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      const char *why = dlerror();
+      d.error = "the CUDA driver (" + name + ") cannot be loaded: " + (why ? why : "not found") +
+                " (is an NVIDIA driver installed?)";
+      return;
+    }
+    std::string &e = d.error;
+    resolve(library, "cuInit", d.init, e);
+    resolve(library, "cuDeviceGetCount", d.deviceGetCount, e);
+    resolve(library, "cuDeviceGet", d.deviceGet, e);
+    resolve(library, "cuDeviceGetAttribute", d.deviceGetAttribute, e);
+    resolve(library, "cuDevicePrimaryCtxRetain", d.primaryCtxRetain, e);
+    resolve(library, "cuDevicePrimaryCtxRelease_v2", d.primaryCtxRelease, e);
+    resolve(library, "cuCtxSetCurrent", d.ctxSetCurrent, e);
+    resolve(library, "cuCtxSynchronize", d.ctxSynchronize, e);
+    resolve(library, "cuModuleLoadDataEx", d.moduleLoadDataEx, e);
+    resolve(library, "cuModuleUnload", d.moduleUnload, e);
+    resolve(library, "cuModuleGetFunction", d.moduleGetFunction, e);
+    resolve(library, "cuMemAlloc_v2", d.memAlloc, e);
+    resolve(library, "cuMemFree_v2", d.memFree, e);
+    resolve(library, "cuMemcpyHtoD_v2", d.memcpyHtoD, e);
+    resolve(library, "cuMemcpyDtoH_v2", d.memcpyDtoH, e);
+    resolve(library, "cuLaunchKernel", d.launchKernel, e);
+    resolve(library, "cuGetErrorName", d.getErrorName, e);
+    if (!e.empty())
+      return;
+    if (CUresult r = d.init(0); r != kSuccess) {
+      const char *errorName = nullptr;
+      if (d.getErrorName(r, &errorName) != kSuccess || !errorName)
+        errorName = "unknown error";
+      e = "the CUDA driver (" + name + ") did not start: cuInit returned " + errorName + " (" +
+          std::to_string(r) + ")";
+    }
+  });
+  return d;
+}
+
+/// False with the runtime's error set when `r` is not success.
+bool check(CUresult r, const char *call) {
+  if (r == kSuccess)
+    return true;
+  const char *name = nullptr;
+  if (driver().getErrorName(r, &name) != kSuccess || !name)
+    name = "unknown error";
+  return fail(std::string(call) + " failed: " + name + " (" + std::to_string(r) + ")");
+}
+
+/// GPU 0, with its compute capability as "sm_XY"; false with the error set.
+bool firstDevice(CUdevice &device, std::string &arch) {
+  const Driver &d = driver();
+  if (!d.error.empty())
+    return fail(d.error);
+  int count = 0;
+  if (!check(d.deviceGetCount(&count), "cuDeviceGetCount"))
+    return false;
+  if (count == 0)
+    return fail("the CUDA driver is loaded but finds no GPU");
+  int major = 0, minor = 0;
+  if (!check(d.deviceGet(&device, 0), "cuDeviceGet") ||
+      !check(d.deviceGetAttribute(&major, kComputeCapabilityMajor, device), "cuDeviceGetAttribute") ||
+      !check(d.deviceGetAttribute(&minor, kComputeCapabilityMinor, device), "cuDeviceGetAttribute"))
+    return false;
+  arch = "sm_" + std::to_string(major) + std::to_string(minor);
+  return true;
+}
+
+int archNumber(const std::string &arch) {
+  return arch.size() > 3 ? std::atoi(arch.c_str() + 3) : 0;
+}
+
+/// Device memory freed on scope exit.
+struct DeviceBuffer {
+  CUdeviceptr ptr = 0;
+  ~DeviceBuffer() {
+    if (ptr)
+      driver().memFree(ptr);
+  }
+  bool allocate(size_t bytes, const char *what) {
+    return check(driver().memAlloc(&ptr, bytes ? bytes : 1), what);
+  }
+};
+
+} // namespace
+
+std::string cudaDeviceArch() {
+  CUdevice device;
+  std::string arch;
+  return firstDevice(device, arch) ? arch : "";
+}
+
+CudaKernel::~CudaKernel() {
+  const Driver &d = driver();
+  if (module_) {
+    d.ctxSetCurrent(context_);
+    d.moduleUnload(module_);
+  }
+  if (context_)
+    d.primaryCtxRelease(device_);
+}
+
+bool CudaKernel::load(const std::string &ptx, const std::string &entry,
+                      const std::string &requiredArch) {
+  std::string arch;
+  if (!firstDevice(device_, arch))
+    return false;
+  if (archNumber(arch) < archNumber(requiredArch))
+    return fail("the kernel was compiled for " + requiredArch + " but GPU 0 is " + arch +
+                "; recompile with --gpu-arch " + arch);
+  const Driver &d = driver();
+  if (!check(d.primaryCtxRetain(&context_, device_), "cuDevicePrimaryCtxRetain") ||
+      !check(d.ctxSetCurrent(context_), "cuCtxSetCurrent") ||
+      !check(d.moduleLoadDataEx(&module_, ptx.c_str(), 0, nullptr, nullptr),
+             "cuModuleLoadDataEx (JIT-compiling the PTX)"))
+    return false;
+  return check(d.moduleGetFunction(&function_, module_, entry.c_str()),
+               ("cuModuleGetFunction for '" + entry + "'").c_str());
+}
+
+bool CudaKernel::matmul(const MatmulArgs &args, unsigned blocksX, unsigned blocksY,
+                        unsigned threads) const {
+  const Driver &d = driver();
+  if (!check(d.ctxSetCurrent(context_), "cuCtxSetCurrent"))
+    return false;
+  size_t aBytes = static_cast<size_t>(args.m * args.k), scaleBytes = sizeof(float) * args.m,
+         yBytes = sizeof(float) * static_cast<size_t>(args.m * args.n);
+  DeviceBuffer a, scale, w, y;
+  if (!a.allocate(aBytes, "cuMemAlloc (activations)") ||
+      !scale.allocate(scaleBytes, "cuMemAlloc (scales)") ||
+      !w.allocate(static_cast<size_t>(args.packedBytes), "cuMemAlloc (weights)") ||
+      !y.allocate(yBytes, "cuMemAlloc (output)") ||
+      !check(d.memcpyHtoD(a.ptr, args.a, aBytes), "cuMemcpyHtoD") ||
+      !check(d.memcpyHtoD(scale.ptr, args.aScale, scaleBytes), "cuMemcpyHtoD") ||
+      !check(d.memcpyHtoD(w.ptr, args.w, static_cast<size_t>(args.packedBytes)), "cuMemcpyHtoD"))
+    return false;
+  // The entry's parameters: the runtime context (unused on a GPU), then as
+  // on the CPU.
+  CUdeviceptr noRuntime = 0;
+  float wScale = args.wScale;
+  int64_t m = args.m;
+  void *params[] = {&noRuntime, &a.ptr, &scale.ptr, &w.ptr, &wScale, &y.ptr, &m};
+  return check(d.launchKernel(function_, blocksX, blocksY, 1, threads, 1, 1, 0, nullptr, params,
+                              nullptr),
+               "cuLaunchKernel") &&
+         check(d.ctxSynchronize(), "cuCtxSynchronize (running the kernel)") &&
+         check(d.memcpyDtoH(args.y, y.ptr, yBytes), "cuMemcpyDtoH");
+}
+
+} // namespace tern::rt
