@@ -2,9 +2,12 @@
 #include "targets/MachineDescription.h"
 #include "tools/tern-explore/ModelWork.h"
 #include "tools/tern-explore/Roofline.h"
+#include "tools/tern-synth/SyntheticCheckpoint.h"
+#include "tools/tern-synth/SyntheticModel.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
@@ -194,6 +197,44 @@ TEST(ModelWorkTest, TinyModelOps) {
   auto tooLong = modelWork(*model, 8, c.context - 4);
   ASSERT_FALSE(static_cast<bool>(tooLong));
   EXPECT_NE(llvm::toString(tooLong.takeError()).find("do not fit the context"), std::string::npos);
+}
+
+TEST(ModelWorkTest, ReadsCheckpointsAndArtifacts) {
+  llvm::SmallString<128> dir;
+  llvm::sys::path::system_temp_directory(true, dir);
+  llvm::sys::path::append(dir, "tern-explore-test-" + std::to_string(::getpid()));
+  llvm::sys::fs::remove_directories(dir);
+  synth::ModelShape shape;
+  ASSERT_TRUE(synth::presetShape("tiny", shape));
+  shape.layers = 1;
+  std::string checkpoint = (dir + "/ckpt").str();
+  llvm::Error written = synth::writeHuggingFace(synth::SyntheticModel(shape, 1), true, checkpoint, "", {});
+  ASSERT_FALSE(static_cast<bool>(written)) << llvm::toString(std::move(written));
+  auto fromCheckpoint = openModelSource(checkpoint);
+  ASSERT_TRUE(static_cast<bool>(fromCheckpoint)) << llvm::toString(fromCheckpoint.takeError());
+  EXPECT_EQ(fromCheckpoint->config.layers, 1);
+  EXPECT_EQ(fromCheckpoint->config.hidden, shape.hidden);
+  EXPECT_EQ(fromCheckpoint->embedding, DType::BF16);
+
+  // An artifact: its manifest's model, and the embedding's layout.
+  std::string artifact = (dir + "/model.tern").str();
+  ASSERT_FALSE(static_cast<bool>(llvm::sys::fs::create_directories(artifact)));
+  auto writeManifest = [&](const std::string &text) {
+    std::error_code ec;
+    llvm::raw_fd_ostream(artifact + "/manifest.json", ec) << text;
+  };
+  writeManifest(R"({"model": {"hidden": 128, "intermediate": 256, "layers": 2, "heads": 2,
+                   "kv_heads": 1, "vocab": 1000, "context": 64},
+                   "tensors": [{"name": "embed_tokens", "layout": "f16"}]})");
+  auto fromArtifact = openModelSource(artifact);
+  ASSERT_TRUE(static_cast<bool>(fromArtifact)) << llvm::toString(fromArtifact.takeError());
+  EXPECT_EQ(fromArtifact->config.vocab, 1000);
+  EXPECT_EQ(fromArtifact->embedding, DType::F16);
+  writeManifest(R"({"model": {"hidden": 128}})");
+  auto broken = openModelSource(artifact);
+  ASSERT_FALSE(static_cast<bool>(broken));
+  EXPECT_NE(llvm::toString(broken.takeError()).find("model.intermediate is missing"), std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
 }
 
 TEST(ModelWorkTest, UnknownModelIsAnError) {

@@ -180,7 +180,7 @@ TEST_F(KernelLoadTest, GpuKernelWithoutAGpuSaysWhy) {
                         "\"rows_per_block_y\": 1}");
   // The same reason as tern_gpu_arch's: no driver, a driver that does not
   // start, or no GPU; after the manifest's name.
-  EXPECT_ERROR_CONTAINS("manifest.json: " + why);
+  EXPECT_ERROR_CONTAINS("manifest.json: this kernel runs on an NVIDIA GPU: " + why);
 }
 
 TEST_F(KernelLoadTest, GpuKernelWithoutLaunchGeometry) {
