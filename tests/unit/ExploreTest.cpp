@@ -159,6 +159,10 @@ TEST(RooflineTest, KernelsFollowTheMachine) {
   EXPECT_EQ(kernels.back().name, "tdot/base3");
   EXPECT_DOUBLE_EQ(kernels.back().bitsPerWeight, 1.6);
   EXPECT_DOUBLE_EQ(kernels.back().ternaryWeights, 64 * 64);
+  // GPUs run Tern's simt kernels.
+  auto gpu = loadMachineDescription(findMachineDescription("nvidia-h100"));
+  ASSERT_TRUE(static_cast<bool>(gpu)) << llvm::toString(gpu.takeError());
+  EXPECT_EQ(names(matmulKernels(*gpu, 64, 64, 1)), std::vector<std::string>{"simt/i2"});
 }
 
 TEST(ModelWorkTest, TinyModelOps) {

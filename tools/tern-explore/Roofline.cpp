@@ -38,6 +38,16 @@ std::vector<MatmulKernel> matmulKernels(const MachineDescription &machine, int64
   // Weights are decoded once per register tile of rows.
   double tiles = m == 1 ? 1 : ceilDiv(rows, kPrefillTileRows);
   std::vector<MatmulKernel> kernels;
+  if (machine.isGpu()) {
+    // simt on i2, the GPU strategy: per 16 weights and activation row four
+    // dp4a with the weights and four with ones (the activation sums), per
+    // tile of rows a shift and a mask per plane; int32 lanes, 4 byte lanes
+    // each of the description's integer rate. (Tensor-core MMA, the
+    // description's int8_dot, is not used by Tern's GPU kernels yet.)
+    double tilesGpu = ceilDiv(rows, kPrefillTileRows);
+    kernels.push_back({"simt/i2", 2.0, 0, 4 * (rows * weights / 2 + weights / 8 * tilesGpu), 0, 0});
+    return kernels;
+  }
   // mfree on i2: per plane a shift and a mask, then an int8 dot product
   // step with the activations.
   kernels.push_back({"mfree/i2", 2.0, rows * weights, 2 * weights * tiles, 0, 0});
@@ -100,8 +110,10 @@ Prediction predictOp(const MachineDescription &machine, const OpWork &work, int6
     intOps = kernel->intOps;
     lookupBytes = kernel->lookupBytes;
     ternaryWeights = kernel->ternaryWeights;
-    // Blocks of 4 vectors of output rows, as in the decode defaults.
-    tasks = std::max<int64_t>(1, work.n / (4 * std::max<int64_t>(1, machine.vector.widthBits / 32)));
+    // Blocks of 4 vectors of output rows, as in the CPU decode defaults; on
+    // GPUs blocks of 64 rows, the simt default.
+    int64_t blockRows = machine.isGpu() ? 64 : 4 * std::max<int64_t>(1, machine.vector.widthBits / 32);
+    tasks = std::max<int64_t>(1, work.n / blockRows);
   }
   double used = effectiveThreads(tasks, threads);
   double hz = machine.frequencyGHz * 1e9;

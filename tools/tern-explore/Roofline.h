@@ -14,8 +14,9 @@
 // The bound of an op is the larger of memory and compute, or the launch when
 // it outweighs both. A ternary matmul is predicted for each kernel the
 // machine can run (mfree on i2 and base3, lut with the largest group its
-// table unit holds, tern.tdot where declared) and the fastest is chosen, as
-// ternc does from measurements; prefill keeps the packing decode chose.
+// table unit holds, tern.tdot where declared; simt on GPUs) and the fastest
+// is chosen, as ternc does from measurements; prefill keeps the packing
+// decode chose.
 // Dot products and lookups also take their byte lanes of the vector issue
 // width (int_ops_per_cycle).
 //
