@@ -171,13 +171,4 @@ std::string lines(const std::string &title, const std::string &xName,
   return svg + "</svg>\n";
 }
 
-llvm::Error writeFile(const std::string &path, const std::string &text) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return llvm::createStringError("cannot write " + path + ": " + ec.message());
-  os << text;
-  return llvm::Error::success();
-}
-
 } // namespace tern::svg

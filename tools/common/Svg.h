@@ -7,8 +7,6 @@
 #ifndef TERN_TOOLS_COMMON_SVG_H
 #define TERN_TOOLS_COMMON_SVG_H
 
-#include "llvm/Support/Error.h"
-
 #include <string>
 #include <vector>
 
@@ -42,9 +40,6 @@ struct Series {
 std::string lines(const std::string &title, const std::string &xName,
                   const std::vector<double> &xs, const std::string &yName,
                   const std::vector<Series> &series);
-
-/// Writes `text` to `path`.
-llvm::Error writeFile(const std::string &path, const std::string &text);
 
 } // namespace tern::svg
 

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/common/Statistics.h"
 #include "tools/common/Svg.h"
+#include "tools/common/TextFile.h"
 #include "tools/tern-explore/ModelWork.h"
 #include "tools/tern-explore/Roofline.h"
 
@@ -384,14 +385,14 @@ int runSweep() {
                                                   xs, axes[1].path, ys, cells, "cells: decode tokens/s")});
   }
   for (const auto &[file, text] : figures) {
-    if (llvm::Error e = svg::writeFile(outputOpt + "/" + file, text))
+    if (llvm::Error e = writeTextFile(outputOpt + "/" + file, text))
       return fail(std::move(e));
     md += "![" + file + "](" + file + ")\n\n";
   }
   md += table;
-  if (llvm::Error e = svg::writeFile(outputOpt + "/sweep.csv", csv))
+  if (llvm::Error e = writeTextFile(outputOpt + "/sweep.csv", csv))
     return fail(std::move(e));
-  if (llvm::Error e = svg::writeFile(outputOpt + "/report.md", md))
+  if (llvm::Error e = writeTextFile(outputOpt + "/report.md", md))
     return fail(std::move(e));
   llvm::outs() << table << "\nwrote " << outputOpt << "/report.md, sweep.csv and "
                << figures.size() << " figure(s)\n";

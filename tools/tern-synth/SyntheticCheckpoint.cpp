@@ -1,5 +1,6 @@
 //===- SyntheticCheckpoint.cpp - the formats tern-synth writes ------------===//
 #include "tools/tern-synth/SyntheticCheckpoint.h"
+#include "tools/common/TextFile.h"
 #include "tools/tern-synth/CheckpointWriters.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -33,15 +34,6 @@ llvm::Expected<std::string> readFile(const std::string &path) {
   if (!buffer)
     return llvm::createStringError("cannot read " + path + ": " + buffer.getError().message());
   return (*buffer)->getBuffer().str();
-}
-
-llvm::Error writeFile(const std::string &path, llvm::StringRef text) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return llvm::createStringError("cannot write " + path + ": " + ec.message());
-  os << text;
-  return llvm::Error::success();
 }
 
 std::string join(const std::string &dir, const std::string &name) {
@@ -104,7 +96,7 @@ llvm::Error writeConfig(const ModelShape &s, bool packed, const std::string &dir
       });
   });
   os << "\n";
-  return writeFile(join(dir, "config.json"), text);
+  return writeTextFile(join(dir, "config.json"), text);
 }
 
 } // namespace

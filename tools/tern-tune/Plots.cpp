@@ -1,6 +1,7 @@
 //===- Plots.cpp ----------------------------------------------------------===//
 #include "tools/tern-tune/Plots.h"
 #include "tools/common/Svg.h"
+#include "tools/common/TextFile.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -140,7 +141,7 @@ llvm::Expected<std::vector<std::string>> writeReport(TuningDb &db, const std::st
     std::string file = llvm::formatv("heatmap-{0}x{1}-m{2}-t{3}.svg", key.n, key.k, key.m,
                                      key.threads)
                            .str();
-    if (llvm::Error e = svg::writeFile(dir + "/" + file,
+    if (llvm::Error e = writeTextFile(dir + "/" + file,
                                        svg::heatmap(name + " on " + key.cpu + ", " +
                                                         std::to_string(key.threads) + " thread(s)",
                                                     "tile_n", labelsOf(xs), decode ? "prefetch" : "tile_m",
@@ -154,7 +155,7 @@ llvm::Expected<std::vector<std::string>> writeReport(TuningDb &db, const std::st
   }
   md = md + "## Tuned vs default\n\n" + table + "\n";
   if (!labels.empty()) {
-    if (llvm::Error e = svg::writeFile(dir + "/tuned-vs-default.svg",
+    if (llvm::Error e = writeTextFile(dir + "/tuned-vs-default.svg",
                                        svg::bars("Tuned vs documented default (calls per ms)", labels,
                                                  defaults, tuned,
                                                  "grey: documented default, blue: tuned (calls per ms)")))
@@ -162,12 +163,12 @@ llvm::Expected<std::vector<std::string>> writeReport(TuningDb &db, const std::st
     files.push_back(dir + "/tuned-vs-default.svg");
     md += "![tuned vs default](tuned-vs-default.svg)\n\n";
   }
-  if (llvm::Error e = svg::writeFile(dir + "/convergence.svg",
+  if (llvm::Error e = writeTextFile(dir + "/convergence.svg",
                                 convergence("Search convergence (best time so far)", curves)))
     return std::move(e);
   files.push_back(dir + "/convergence.svg");
   md += "## Convergence\n\n![convergence](convergence.svg)\n";
-  if (llvm::Error e = svg::writeFile(dir + "/report.md", md))
+  if (llvm::Error e = writeTextFile(dir + "/report.md", md))
     return std::move(e);
   files.push_back(dir + "/report.md");
   return files;
