@@ -41,11 +41,11 @@ std::vector<MatmulKernel> matmulKernels(const MachineDescription &machine, int64
   if (machine.isGpu()) {
     // simt on i2, the GPU strategy: per 16 weights and activation row four
     // dp4a with the weights and four with ones (the activation sums), per
-    // tile of rows a shift and a mask per plane; int32 lanes, 4 byte lanes
-    // each of the description's integer rate. (Tensor-core MMA, the
-    // description's int8_dot, is not used by Tern's GPU kernels yet.)
-    double tilesGpu = ceilDiv(rows, kPrefillTileRows);
-    kernels.push_back({"simt/i2", 2.0, 0, 4 * (rows * weights / 2 + weights / 8 * tilesGpu), 0, 0});
+    // 16 weights and tile of rows a shift and a mask per plane: half an
+    // int32 operation per weight each, at 4 byte lanes of the description's
+    // integer rate. (Tensor-core MMA, the description's int8_dot, is not used
+    // by Tern's GPU kernels yet.)
+    kernels.push_back({"simt/i2", 2.0, 0, 4 * (rows * weights / 2 + weights / 2 * tiles), 0, 0});
     return kernels;
   }
   // mfree on i2: per plane a shift and a mask, then an int8 dot product
@@ -56,10 +56,10 @@ std::vector<MatmulKernel> matmulKernels(const MachineDescription &machine, int64
   kernels.push_back({"mfree/base3", 8.0 / 5, 2 * rows * weights, 2 * weights * tiles, 0, 0});
   // lut: per row and group of g activations a table of its sums in int16,
   // built with one add per entry: all 9 for g = 2, else the (3^g + 1) / 2
-  // that a sign bit unfolds. Per group, row
-  // and vector of output rows: two byte lookups (low and high halves) and
-  // two interleaves on the shuffle unit; the nibble extracted, two int16
-  // adds, and for g > 2 the sign applied (two more).
+  // that a sign bit unfolds. Per group, row and vector of output rows: two
+  // byte lookups (low and high halves) and two interleaves on the shuffle
+  // unit; the nibble extracted, two int16 adds, and for g > 2 the sign
+  // applied (two more).
   for (int64_t g : {int64_t(2), lutGroup(machine.lookup.tableEntries)}) {
     if (machine.lookup.tableEntries < 9 || (g == 2 && kernels.back().name == "lut/g2"))
       continue;
