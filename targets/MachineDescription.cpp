@@ -217,7 +217,9 @@ llvm::Expected<MachineDescription> parseMachineDescription(llvm::StringRef yaml,
   input >> machine;
   if (input.error())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   llvm::StringRef(diagnostics).rtrim().str());
+                                   diagnostics.empty()
+                                       ? (sourceName + ": empty, or not a YAML mapping").str()
+                                       : diagnostics);
   std::vector<std::string> problems = validateMachineDescription(machine);
   if (!problems.empty())
     return joinedError(sourceName, problems);

@@ -81,6 +81,7 @@ TEST(MachineDescriptionTest, SyntaxErrorsNameFileLineAndKey) {
   EXPECT_NE(unknown.find("unknown key 'bogus'"), std::string::npos) << unknown;
   std::string missing = parseError(replaced(kValid, "int_ops_per_cycle: 128\n", ""));
   EXPECT_NE(missing.find("missing required key 'int_ops_per_cycle'"), std::string::npos) << missing;
+  EXPECT_NE(parseError("").find("bad.yaml: empty, or not a YAML mapping"), std::string::npos);
   std::string type = parseError(replaced(kValid, "cores: 4", "cores: four"));
   EXPECT_NE(type.find("bad.yaml:6:8: invalid number"), std::string::npos) << type;
 }

@@ -113,6 +113,8 @@ llvm::Expected<Scenario> scenario() {
   s.position = positionOpt >= 0 ? positionOpt : promptOpt + 64;
   if (s.prompt < 1)
     return llvm::createStringError("--prompt must be at least 1");
+  if (threadsOpt < 0)
+    return llvm::createStringError("--threads must be 0 (all cores) or more");
   auto decode = modelWork(s.model, 1, s.position);
   if (!decode)
     return decode.takeError();
