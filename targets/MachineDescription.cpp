@@ -243,6 +243,22 @@ std::string findMachineDescription(llvm::StringRef nameOrPath) {
 }
 
 llvm::Error MachineDescription::set(llvm::StringRef path, double value) {
+  if (path == "vector.lanes") {
+    // Wider or narrower vectors: every per-cycle vector rate scales along.
+    double ratio = value * 32 / static_cast<double>(vector.widthBits);
+    vector.widthBits = static_cast<int64_t>(value * 32);
+    int8Dot.macsPerCycle *= ratio;
+    lookup.bytesPerCycle *= ratio;
+    intOpsPerCycle *= ratio;
+    fp32FlopsPerCycle *= ratio;
+    if (ternary)
+      ternary->weightsPerCycle *= ratio;
+    std::vector<std::string> problems = validateMachineDescription(*this);
+    if (!problems.empty())
+      return joinedError(name + " with vector.lanes = " + llvm::formatv("{0}", llvm::format("%g", value)).str(),
+                         problems);
+    return llvm::Error::success();
+  }
   bool found = false;
   forEachFigure(*this, [&](const std::string &p, double *real, int64_t *integer) {
     if (p != path)
@@ -265,6 +281,8 @@ llvm::Error MachineDescription::set(llvm::StringRef path, double value) {
 }
 
 llvm::Expected<double> MachineDescription::get(llvm::StringRef path) const {
+  if (path == "vector.lanes")
+    return static_cast<double>(vector.widthBits) / 32;
   std::optional<double> result;
   forEachFigure(const_cast<MachineDescription &>(*this),
                 [&](const std::string &p, double *real, int64_t *integer) {

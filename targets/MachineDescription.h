@@ -85,7 +85,8 @@ struct MachineDescription {
 
   /// Sets the figure at a dotted path ("dram.bandwidth_gbs",
   /// "lookup.table_entries", "caches.2.size_kib", "ternary.weights_per_cycle")
-  /// and re-validates: what sweeps vary.
+  /// and re-validates: what sweeps vary. "vector.lanes" (32-bit lanes) sets
+  /// the vector width and scales every per-cycle vector rate with it.
   llvm::Error set(llvm::StringRef path, double value);
   /// The figure at a dotted path.
   llvm::Expected<double> get(llvm::StringRef path) const;

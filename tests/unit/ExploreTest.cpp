@@ -114,6 +114,14 @@ TEST(MachineDescriptionTest, FiguresCanBeSetByPath) {
   EXPECT_DOUBLE_EQ(*m.get("dram.bandwidth_gbs"), 80);
   ASSERT_FALSE(static_cast<bool>(m.set("caches.2.size_kib", 65536)));
   EXPECT_DOUBLE_EQ(m.caches[2].sizeKiB, 65536);
+  // Lanes scale the width and every vector rate.
+  ASSERT_FALSE(static_cast<bool>(m.set("vector.lanes", 16)));
+  EXPECT_EQ(m.vector.widthBits, 512);
+  EXPECT_DOUBLE_EQ(m.int8Dot.macsPerCycle, 128);
+  EXPECT_DOUBLE_EQ(m.lookup.bytesPerCycle, 128);
+  EXPECT_DOUBLE_EQ(m.intOpsPerCycle, 256);
+  EXPECT_DOUBLE_EQ(m.fp32FlopsPerCycle, 64);
+  EXPECT_DOUBLE_EQ(*m.get("vector.lanes"), 16);
   llvm::Error unknown = m.set("dram.speed", 1);
   EXPECT_NE(llvm::toString(std::move(unknown)).find("'dram.speed' is not a figure"), std::string::npos);
   llvm::Error invalid = m.set("dram.core_bandwidth_gbs", 100);
