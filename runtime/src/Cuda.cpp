@@ -2,6 +2,7 @@
 #include "runtime/src/Cuda.h"
 #include "runtime/src/Error.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
@@ -28,7 +29,6 @@ struct Driver {
   CUresult (*primaryCtxRetain)(Handle *, CUdevice);
   CUresult (*primaryCtxRelease)(CUdevice);
   CUresult (*ctxSetCurrent)(Handle);
-  CUresult (*ctxSynchronize)();
   CUresult (*moduleLoadDataEx)(Handle *, const void *, unsigned, int *, void **);
   CUresult (*moduleUnload)(Handle);
   CUresult (*moduleGetFunction)(Handle *, Handle, const char *);
@@ -36,8 +36,14 @@ struct Driver {
   CUresult (*memFree)(CUdeviceptr);
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*memcpyDtoD)(CUdeviceptr, CUdeviceptr, size_t);
   CUresult (*launchKernel)(Handle, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, Handle, void **, void **);
+  CUresult (*eventCreate)(Handle *, unsigned);
+  CUresult (*eventDestroy)(Handle);
+  CUresult (*eventRecord)(Handle, Handle);
+  CUresult (*eventSynchronize)(Handle);
+  CUresult (*eventElapsedTime)(float *, Handle, Handle);
   CUresult (*getErrorName)(CUresult, const char **);
 };
 
@@ -69,7 +75,6 @@ const Driver &driver() {
     resolve(library, "cuDevicePrimaryCtxRetain", d.primaryCtxRetain, e);
     resolve(library, "cuDevicePrimaryCtxRelease_v2", d.primaryCtxRelease, e);
     resolve(library, "cuCtxSetCurrent", d.ctxSetCurrent, e);
-    resolve(library, "cuCtxSynchronize", d.ctxSynchronize, e);
     resolve(library, "cuModuleLoadDataEx", d.moduleLoadDataEx, e);
     resolve(library, "cuModuleUnload", d.moduleUnload, e);
     resolve(library, "cuModuleGetFunction", d.moduleGetFunction, e);
@@ -77,7 +82,13 @@ const Driver &driver() {
     resolve(library, "cuMemFree_v2", d.memFree, e);
     resolve(library, "cuMemcpyHtoD_v2", d.memcpyHtoD, e);
     resolve(library, "cuMemcpyDtoH_v2", d.memcpyDtoH, e);
+    resolve(library, "cuMemcpyDtoD_v2", d.memcpyDtoD, e);
     resolve(library, "cuLaunchKernel", d.launchKernel, e);
+    resolve(library, "cuEventCreate", d.eventCreate, e);
+    resolve(library, "cuEventDestroy_v2", d.eventDestroy, e);
+    resolve(library, "cuEventRecord", d.eventRecord, e);
+    resolve(library, "cuEventSynchronize", d.eventSynchronize, e);
+    resolve(library, "cuEventElapsedTime", d.eventElapsedTime, e);
     resolve(library, "cuGetErrorName", d.getErrorName, e);
     if (!e.empty())
       return;
@@ -135,6 +146,37 @@ struct DeviceBuffer {
   bool allocate(size_t bytes, const char *what) {
     return check(driver().memAlloc(&ptr, bytes ? bytes : 1), what);
   }
+  /// Gives up ownership.
+  CUdeviceptr release() {
+    CUdeviceptr p = ptr;
+    ptr = 0;
+    return p;
+  }
+};
+
+/// A pair of CUDA events around GPU work: the seconds between them.
+struct EventTimer {
+  Handle start = nullptr, stop = nullptr;
+  ~EventTimer() {
+    if (start)
+      driver().eventDestroy(start);
+    if (stop)
+      driver().eventDestroy(stop);
+  }
+  bool create() {
+    return check(driver().eventCreate(&start, 0), "cuEventCreate") &&
+           check(driver().eventCreate(&stop, 0), "cuEventCreate");
+  }
+  bool begin() { return check(driver().eventRecord(start, nullptr), "cuEventRecord"); }
+  bool end(double &seconds) {
+    float ms = 0;
+    if (!check(driver().eventRecord(stop, nullptr), "cuEventRecord") ||
+        !check(driver().eventSynchronize(stop), "cuEventSynchronize (running the kernel)") ||
+        !check(driver().eventElapsedTime(&ms, start, stop), "cuEventElapsedTime"))
+      return false;
+    seconds = ms * 1e-3;
+    return true;
+  }
 };
 
 } // namespace
@@ -145,12 +187,45 @@ std::string cudaDeviceArch() {
   return firstDevice(device, arch) ? arch : "";
 }
 
+double cudaMemoryBandwidth() {
+  CUdevice device;
+  std::string arch;
+  if (!firstDevice(device, arch))
+    return -1;
+  const Driver &d = driver();
+  Handle context = nullptr;
+  if (!check(d.primaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain"))
+    return -1;
+  double best = -1;
+  {
+    constexpr size_t kBytes = size_t(1) << 30;
+    DeviceBuffer from, to;
+    EventTimer timer;
+    if (check(d.ctxSetCurrent(context), "cuCtxSetCurrent") &&
+        from.allocate(kBytes, "cuMemAlloc (bandwidth test)") &&
+        to.allocate(kBytes, "cuMemAlloc (bandwidth test)") && timer.create())
+      for (int rep = 0; rep < 5; ++rep) {
+        double seconds = 0;
+        if (!timer.begin() || !check(d.memcpyDtoD(to.ptr, from.ptr, kBytes), "cuMemcpyDtoD") ||
+            !timer.end(seconds)) {
+          best = -1;
+          break;
+        }
+        best = std::max(best, 2.0 * static_cast<double>(kBytes) / seconds / 1e9);
+      }
+  }
+  d.primaryCtxRelease(device);
+  return best;
+}
+
 CudaKernel::~CudaKernel() {
   const Driver &d = driver();
-  if (module_) {
+  if (context_)
     d.ctxSetCurrent(context_);
+  for (const auto &[host, device] : boundWeights_)
+    d.memFree(device);
+  if (module_)
     d.moduleUnload(module_);
-  }
   if (context_)
     d.primaryCtxRelease(device_);
 }
@@ -173,33 +248,51 @@ bool CudaKernel::load(const std::string &ptx, const std::string &entry,
                ("cuModuleGetFunction for '" + entry + "'").c_str());
 }
 
+bool CudaKernel::bindWeights(const uint8_t *w, size_t bytes) {
+  const Driver &d = driver();
+  if (boundWeights_.count(w))
+    return true;
+  DeviceBuffer copy;
+  if (!check(d.ctxSetCurrent(context_), "cuCtxSetCurrent") ||
+      !copy.allocate(bytes, "cuMemAlloc (bound weights)") ||
+      !check(d.memcpyHtoD(copy.ptr, w, bytes), "cuMemcpyHtoD (bound weights)"))
+    return false;
+  boundWeights_[w] = copy.release();
+  return true;
+}
+
 bool CudaKernel::matmul(const MatmulArgs &args, unsigned blocksX, unsigned blocksY,
-                        unsigned threads) const {
+                        unsigned threads) {
   const Driver &d = driver();
   if (!check(d.ctxSetCurrent(context_), "cuCtxSetCurrent"))
     return false;
   size_t aBytes = static_cast<size_t>(args.m * args.k), scaleBytes = sizeof(float) * args.m,
          yBytes = sizeof(float) * static_cast<size_t>(args.m * args.n);
   DeviceBuffer a, scale, w, y;
+  auto bound = boundWeights_.find(args.w);
   if (!a.allocate(aBytes, "cuMemAlloc (activations)") ||
       !scale.allocate(scaleBytes, "cuMemAlloc (scales)") ||
-      !w.allocate(static_cast<size_t>(args.packedBytes), "cuMemAlloc (weights)") ||
       !y.allocate(yBytes, "cuMemAlloc (output)") ||
       !check(d.memcpyHtoD(a.ptr, args.a, aBytes), "cuMemcpyHtoD") ||
-      !check(d.memcpyHtoD(scale.ptr, args.aScale, scaleBytes), "cuMemcpyHtoD") ||
-      !check(d.memcpyHtoD(w.ptr, args.w, static_cast<size_t>(args.packedBytes)), "cuMemcpyHtoD"))
+      !check(d.memcpyHtoD(scale.ptr, args.aScale, scaleBytes), "cuMemcpyHtoD"))
     return false;
+  if (bound == boundWeights_.end() &&
+      (!w.allocate(static_cast<size_t>(args.packedBytes), "cuMemAlloc (weights)") ||
+       !check(d.memcpyHtoD(w.ptr, args.w, static_cast<size_t>(args.packedBytes)), "cuMemcpyHtoD")))
+    return false;
+  CUdeviceptr weights = bound == boundWeights_.end() ? w.ptr : bound->second;
   // The entry's parameters: the runtime context (unused on a GPU), then as
   // on the CPU.
   CUdeviceptr noRuntime = 0;
   float wScale = args.wScale;
   int64_t m = args.m;
-  void *params[] = {&noRuntime, &a.ptr, &scale.ptr, &w.ptr, &wScale, &y.ptr, &m};
-  return check(d.launchKernel(function_, blocksX, blocksY, 1, threads, 1, 1, 0, nullptr, params,
+  void *params[] = {&noRuntime, &a.ptr, &scale.ptr, &weights, &wScale, &y.ptr, &m};
+  EventTimer timer;
+  return timer.create() && timer.begin() &&
+         check(d.launchKernel(function_, blocksX, blocksY, 1, threads, 1, 1, 0, nullptr, params,
                               nullptr),
                "cuLaunchKernel") &&
-         check(d.ctxSynchronize(), "cuCtxSynchronize (running the kernel)") &&
-         check(d.memcpyDtoH(args.y, y.ptr, yBytes), "cuMemcpyDtoH");
+         timer.end(lastSeconds_) && check(d.memcpyDtoH(args.y, y.ptr, yBytes), "cuMemcpyDtoH");
 }
 
 } // namespace tern::rt

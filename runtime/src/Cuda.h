@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace tern::rt {
@@ -37,17 +38,31 @@ public:
     float *y;
     int64_t m, n, k, packedBytes;
   };
-  bool matmul(const MatmulArgs &args, unsigned blocksX, unsigned blocksY, unsigned threads) const;
+  /// Weights bound with bindWeights are read from their GPU copy instead.
+  /// Records the kernel's own time (CUDA events) for lastSeconds().
+  bool matmul(const MatmulArgs &args, unsigned blocksX, unsigned blocksY, unsigned threads);
+
+  /// Keeps a GPU copy of the `bytes` packed weights at `w` for matmuls
+  /// given that pointer.
+  bool bindWeights(const uint8_t *w, size_t bytes);
+  /// The GPU time of the last matmul's kernel, in seconds.
+  double lastSeconds() const { return lastSeconds_; }
 
 private:
   void *module_ = nullptr;   // CUmodule
   void *function_ = nullptr; // CUfunction
   void *context_ = nullptr;  // CUcontext (the device's primary context)
   int device_ = 0;
+  std::map<const uint8_t *, unsigned long long> boundWeights_; // host -> CUdeviceptr
+  double lastSeconds_ = -1;
 };
 
 /// "sm_90" for GPU 0, or "" with the runtime's error set (no driver, no GPU).
 std::string cudaDeviceArch();
+
+/// GPU 0's memory bandwidth in GB/s: the best of device-to-device copies of
+/// 1 GiB, each byte read once and written once; -1 with the error set.
+double cudaMemoryBandwidth();
 
 } // namespace tern::rt
 

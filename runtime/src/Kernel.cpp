@@ -113,6 +113,24 @@ void tern_kernel_unload(tern_kernel *kernel) {
   delete kernel;
 }
 
+tern_status tern_kernel_bind_weights(tern_kernel *kernel, const uint8_t *w) {
+  if (!kernel || !w)
+    return fail("tern_kernel_bind_weights: kernel and weights are required"), TERN_ERROR;
+  if (!kernel->gpu)
+    return TERN_OK;
+  return kernel->gpu->bindWeights(w, static_cast<size_t>(kernel->info.packed_bytes)) ? TERN_OK
+                                                                                      : TERN_ERROR;
+}
+
+double tern_kernel_gpu_seconds(const tern_kernel *kernel) {
+  return kernel && kernel->gpu ? kernel->gpu->lastSeconds() : -1;
+}
+
+double tern_gpu_bandwidth(void) {
+  clearError();
+  return cudaMemoryBandwidth();
+}
+
 const char *tern_gpu_arch(void) {
   clearError();
   static thread_local std::string arch;

@@ -83,6 +83,11 @@ TEST_F(KernelLoadTest, AWellFormedArtifactLoads) {
   EXPECT_EQ(info->lanes, 16);
   EXPECT_STREQ(info->layout, "mfree_i2");
   EXPECT_STREQ(info->target_features, "sse2");
+  // Binding weights is for GPU kernels; a CPU kernel has nothing to do.
+  uint8_t weights[2048] = {};
+  EXPECT_EQ(tern_kernel_bind_weights(k, weights), TERN_OK);
+  EXPECT_EQ(tern_kernel_bind_weights(k, nullptr), TERN_ERROR);
+  EXPECT_EQ(tern_kernel_gpu_seconds(k), -1);
   tern_kernel_unload(k);
 }
 
@@ -176,6 +181,8 @@ TEST_F(KernelLoadTest, GpuKernelWithoutAGpuSaysWhy) {
                  << "), where GPU kernels load";
   std::string why = tern_last_error();
   EXPECT_FALSE(why.empty());
+  EXPECT_EQ(tern_gpu_bandwidth(), -1);
+  EXPECT_EQ(tern_last_error(), why);
   writeGpuArtifact(dir, ", \"launch\": {\"threads_per_block\": 256, \"blocks_x\": 1, "
                         "\"rows_per_block_y\": 1}");
   // The same reason as tern_gpu_arch's: no driver, a driver that does not

@@ -208,6 +208,17 @@ TEST_P(KernelTest, BitExactWithReference) {
         EXPECT_EQ(firstMismatch(expected, y, shape.n), "")
             << dir << " m=" << m << " threads=" << threads << " tile_m=" << info->tile_m
             << " tile_n=" << info->tile_n << " unroll_k=" << info->unroll_k;
+        if (gpu) {
+          // The same from weights kept on the GPU.
+          ASSERT_EQ(tern_kernel_bind_weights(kernel.get(), packed.data()), TERN_OK) << tern_last_error();
+          std::vector<float> bound(m * shape.n, -1.0f);
+          ASSERT_EQ(tern_kernel_matmul(kernel.get(), runtime, a.q.data(), a.scale.data(),
+                                       packed.data(), 0.37f, bound.data(), m),
+                    TERN_OK)
+              << tern_last_error();
+          EXPECT_EQ(firstMismatch(expected, bound, shape.n), "") << dir << " m=" << m << " (bound)";
+          EXPECT_GT(tern_kernel_gpu_seconds(kernel.get()), 0);
+        }
       }
       tern_runtime_destroy(runtime);
     }

@@ -110,14 +110,17 @@ WeightStream::WeightStream() : data_(new uint8_t[kStreamBytes]) {
   }
 }
 
+int64_t WeightStream::slices(int64_t bytes) const {
+  return std::max<int64_t>(1, kStreamBytes / ((bytes + 63) / 64 * 64));
+}
+
 const uint8_t *WeightStream::weightsFor(int64_t call, int64_t bytes) const {
   // Consecutive calls read disjoint, cache-line aligned slices that wrap
   // around the buffer; a kernel larger than the buffer reuses its start.
   int64_t stride = (bytes + 63) / 64 * 64;
-  int64_t slots = std::max<int64_t>(1, kStreamBytes / stride);
   if (stride > kStreamBytes)
     return data_.get();
-  return data_.get() + (call % slots) * stride;
+  return data_.get() + (call % slices(bytes)) * stride;
 }
 
 CheckedKernel::~CheckedKernel() {
@@ -173,6 +176,12 @@ std::unique_ptr<CheckedKernel> CheckedKernel::load(const std::string &dir, tern_
   }
   self->packed_.resize(info.packed_bytes);
   packing::pack(layout, reference.w.data(), self->packed_.data());
+  self->gpu_ = std::string(info.target_triple).rfind("nvptx", 0) == 0;
+  // A GPU kernel keeps its resident weights in GPU memory.
+  if (self->gpu_ && tern_kernel_bind_weights(self->kernel_, self->packed_.data()) != TERN_OK) {
+    error = tern_last_error();
+    return nullptr;
+  }
   self->y_.assign(reference.m * info.n, -1.0f);
   if (tern_kernel_matmul(self->kernel_, runtime, reference.a.data(), reference.aScale.data(),
                          self->packed_.data(), kWeightScale, self->y_.data(),
@@ -197,11 +206,21 @@ std::string CheckedKernel::describe() const {
          " streams=" + std::to_string(i.streams);
 }
 
-void CheckedKernel::call(tern_runtime *runtime, const WeightStream *stream, int64_t index) {
+double CheckedKernel::call(tern_runtime *runtime, const WeightStream *stream, int64_t index) {
   const uint8_t *weights =
       stream ? stream->weightsFor(index, info_->packed_bytes) : packed_.data();
   tern_kernel_matmul(kernel_, runtime, reference_->a.data(), reference_->aScale.data(), weights,
                      kWeightScale, y_.data(), reference_->m);
+  return tern_kernel_gpu_seconds(kernel_);
+}
+
+bool CheckedKernel::bindStream(const WeightStream &stream, std::string &error) {
+  if (!gpu_)
+    return true;
+  for (int64_t s = 0; s < stream.slices(info_->packed_bytes); ++s)
+    if (tern_kernel_bind_weights(kernel_, stream.weightsFor(s, info_->packed_bytes)) != TERN_OK)
+      return error = tern_last_error(), false;
+  return true;
 }
 
 double CheckedKernel::weightGBs(double seconds) const {
@@ -231,9 +250,11 @@ std::vector<Timing> timeInterleaved(const std::vector<CheckedKernel *> &kernels,
   for (int s = 0; s < samples; ++s)
     for (size_t i = 0; i < kernels.size(); ++i) {
       auto t0 = Clock::now();
+      double gpuSeconds = 0;
       for (int64_t b = 0; b < batch[i]; ++b)
-        kernels[i]->call(runtime, stream, call++);
-      perKernel[i].push_back(secondsSince(t0) / static_cast<double>(batch[i]));
+        gpuSeconds += kernels[i]->call(runtime, stream, call++);
+      double seconds = kernels[i]->onGpu() ? gpuSeconds : secondsSince(t0);
+      perKernel[i].push_back(seconds / static_cast<double>(batch[i]));
     }
   std::vector<Timing> timings;
   for (std::vector<double> &v : perKernel) {

@@ -42,6 +42,8 @@ public:
   WeightStream();
   /// The weights of call `call` for a kernel reading `bytes` bytes.
   const uint8_t *weightsFor(int64_t call, int64_t bytes) const;
+  /// How many distinct slices of `bytes` bytes calls cycle through.
+  int64_t slices(int64_t bytes) const;
 
 private:
   std::unique_ptr<uint8_t[]> data_;
@@ -78,7 +80,12 @@ public:
   /// "mfree/i2 lanes=16 tile_n=32 ..."
   std::string describe() const;
   /// One call, with weights from `stream` (null: the resident packed copy).
-  void call(tern_runtime *runtime, const WeightStream *stream, int64_t index);
+  /// Returns the seconds the GPU spent in it for a GPU kernel, else -1.
+  double call(tern_runtime *runtime, const WeightStream *stream, int64_t index);
+  /// GPU kernels: every slice of `stream` copied to the GPU once, so that
+  /// calls stream their weights from GPU memory as a model's decode does.
+  bool bindStream(const WeightStream &stream, std::string &error);
+  bool onGpu() const { return gpu_; }
 
   double weightGBs(double seconds) const;
   double gops(double seconds) const;
@@ -90,10 +97,12 @@ private:
   const ReferenceCase *reference_ = nullptr;
   std::vector<uint8_t> packed_;
   std::vector<float> y_;
+  bool gpu_ = false;
 };
 
 /// Times the kernels in `samples` interleaved rounds of one >= 20 ms sample
-/// each, after a warm-up that also sizes each kernel's samples.
+/// each, after a warm-up that also sizes each kernel's samples. GPU kernels
+/// are timed by the GPU (CUDA events around each launch), without the copies.
 std::vector<Timing> timeInterleaved(const std::vector<CheckedKernel *> &kernels,
                                     tern_runtime *runtime, const WeightStream *stream,
                                     int samples = 15);

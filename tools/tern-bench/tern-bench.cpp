@@ -127,6 +127,19 @@ int runKernels(int argc, char **argv) {
   std::unique_ptr<measure::WeightStream> stream;
   if (m == 1)
     stream = std::make_unique<measure::WeightStream>();
+  // GPU kernels read their weights from GPU memory, measured against the
+  // GPU's own bandwidth.
+  double gpuBandwidth = -1;
+  if (std::any_of(rows.begin(), rows.end(), [](const KernelRow &r) { return r.kernel->onGpu(); })) {
+    gpuBandwidth = tern_gpu_bandwidth();
+    if (gpuBandwidth < 0)
+      return fail(tern_last_error());
+    std::printf("GPU %s memory bandwidth: %.1f GB/s (device-to-device copies)\n\n",
+                tern_gpu_arch(), gpuBandwidth);
+  }
+  for (KernelRow &row : rows)
+    if (stream && !row.kernel->bindStream(*stream, error))
+      return fail(error);
   std::vector<measure::CheckedKernel *> timed;
   for (KernelRow &row : rows)
     timed.push_back(row.kernel);
@@ -139,7 +152,8 @@ int runKernels(int argc, char **argv) {
     KernelRow &row = rows[i];
     row.timing = timings[i];
     // Best sample against the best bandwidth pass: like with like.
-    row.bandwidthFraction = row.kernel->weightGBs(row.timing.min) / bandwidth;
+    row.bandwidthFraction =
+        row.kernel->weightGBs(row.timing.min) / (row.kernel->onGpu() ? gpuBandwidth : bandwidth);
     const tern_kernel_info &info = row.kernel->info();
     std::printf("%-12s %5lld %3lld  %-9s %10.1f %8.1f %7.1f%% %12.2f %6.0f%% %8.1f  %s\n",
                 (std::to_string(info.n) + "x" + std::to_string(info.k)).c_str(),

@@ -92,6 +92,9 @@ void tern_kernel_unload(tern_kernel *kernel);
 /* The first NVIDIA GPU's architecture ("sm_90"), loading the CUDA driver as
  * above; NULL with an error where there is no driver or no GPU. */
 const char *tern_gpu_arch(void);
+/* The first GPU's memory bandwidth in GB/s (device-to-device copies of 1 GiB,
+ * each byte read and written once); -1 with an error without a GPU. */
+double tern_gpu_bandwidth(void);
 const tern_kernel_info *tern_kernel_get_info(const tern_kernel *kernel);
 
 /* y[m][n] = (sum_k a[m][k] * w[n][k]) / (a_scale[m] * w_scale), with w packed
@@ -99,6 +102,16 @@ const tern_kernel_info *tern_kernel_get_info(const tern_kernel *kernel);
 tern_status tern_kernel_matmul(const tern_kernel *kernel, tern_runtime *runtime, const int8_t *a,
                                const float *a_scale, const uint8_t *w, float w_scale, float *y,
                                int64_t m);
+
+/* GPU kernels: keeps a copy of the packed weights at w on the GPU, which
+ * tern_kernel_matmul then reads whenever it is given this pointer, as a model
+ * keeps its weights there. Any number of buffers; freed with the kernel.
+ * CPU kernels read host memory: nothing to do. */
+tern_status tern_kernel_bind_weights(tern_kernel *kernel, const uint8_t *w);
+/* GPU kernels: the seconds the GPU spent in the last tern_kernel_matmul's
+ * kernel (CUDA events around the launch, copies excluded); -1 for CPU
+ * kernels. */
+double tern_kernel_gpu_seconds(const tern_kernel *kernel);
 
 #ifdef __cplusplus
 }
