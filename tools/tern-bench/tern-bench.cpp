@@ -323,7 +323,9 @@ const char *kUsage = "tern-bench: measure Tern kernels and this machine\n\n"
                      "  tern-bench model DIR [--prompt P] [--tokens N] [--threads T] [--json FILE]\n"
                      "      time a compiled model's prefill and decode, in tokens/s\n"
                      "  tern-bench bandwidth [--threads T]\n"
-                     "      measure memory read bandwidth\n\n"
+                     "      measure memory read bandwidth and the core clock\n"
+                     "  tern-bench gpu-arch\n"
+                     "      print the first NVIDIA GPU's architecture (sm_90), or why there is none\n\n"
                      "Run `tern-bench COMMAND --help` for the options of a command.\n";
 
 } // namespace
@@ -340,5 +342,13 @@ int main(int argc, char **argv) {
     return runBandwidth(argc - 1, argv + 1);
   if (command == "model")
     return runModel(argc - 1, argv + 1);
+  if (command == "gpu-arch") {
+    // For scripts: the first GPU's architecture, or why there is none.
+    const char *arch = tern_gpu_arch();
+    if (!arch)
+      return fail(tern_last_error());
+    std::printf("%s\n", arch);
+    return 0;
+  }
   return fail("unknown command '" + command + "' (see --help)");
 }

@@ -77,8 +77,10 @@ cl::opt<std::string> outputOpt("o", cl::desc("Output directory of the sweep's re
                                cl::value_desc("dir"), cl::sub(sweepCommand), cl::cat(category));
 cl::opt<std::string> measuredOpt("measured",
                                  cl::desc("Directory of a recorded tern-bench run: m1.json and "
-                                          "m128.json (tern-bench kernel --json) and model.json "
-                                          "(tern-bench model --json)"),
+                                          "m128.json (tern-bench kernel --json) and, if the model "
+                                          "was measured, model.json (tern-bench model --json); "
+                                          "scripts/record-host-run.sh and record-gpu-run.sh "
+                                          "write them"),
                                  cl::value_desc("dir"), cl::sub(validateCommand), cl::cat(category));
 cl::opt<bool> fitOpt("fit",
                      cl::desc("Also print the overlap and dram.stream_efficiency that fit the "
@@ -444,7 +446,8 @@ llvm::Expected<std::vector<MeasuredKernel>> readMeasuredKernels(const MachineDes
       if (!o)
         continue;
       MeasuredKernel r;
-      r.threads = root->getInteger("threads").value_or(1);
+      // tern-bench's threads are the CPU's; a GPU kernel has all the SMs.
+      r.threads = machine.isGpu() ? machine.cores : root->getInteger("threads").value_or(1);
       r.work.op = "bitlinear";
       r.work.n = o->getInteger("n").value_or(0);
       r.work.k = o->getInteger("k").value_or(0);
@@ -551,6 +554,12 @@ int runValidate() {
   if (fitOpt)
     fitStreaming(machine, *records);
 
+  if (!llvm::sys::fs::exists(measuredOpt + "/model.json")) {
+    if (checkOpt)
+      return fail(measuredOpt + "/model.json is missing: --check compares a whole model too");
+    llvm::outs() << "\nNo model.json in " << measuredOpt << ": the model was not measured.\n";
+    return 0;
+  }
   auto modelJson = readJson(measuredOpt + "/model.json");
   if (!modelJson)
     return fail(modelJson.takeError());

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Records, on a machine with an NVIDIA GPU, what tern-explore validate needs
+# to check a GPU description: the simt kernels of the 2B4T shapes timed on
+# the GPU at m = 1 (weights streaming from GPU memory) and m = 128.
+#   scripts/record-gpu-run.sh [OUT_DIR]    (default tests/explore/gpu-run)
+# Then: build/bin/tern-explore validate --machine nvidia-h100 --measured OUT_DIR
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/build/bin
+out=${1:-$root/tests/explore/gpu-run}
+device=$("$bin/tern-bench" gpu-arch) || exit 1
+# PTX for an older architecture runs on newer GPUs; ternc writes sm_80 to sm_90.
+number=${device#sm_}
+arch=sm_80
+for a in 86 89 90; do [ "$number" -ge "$a" ] && arch=sm_$a; done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out"
+for m in 1 128; do
+  dirs=()
+  for shape in 2560x2560 640x2560 6912x2560 2560x6912; do
+    dir=$work/m$m/$shape
+    "$bin/ternc" kernel --n "${shape%x*}" --k "${shape#*x}" --m "$m" --target nvptx \
+      --gpu-arch "$arch" --tuning-db none -o "$dir" --quiet
+    dirs+=("$dir")
+  done
+  "$bin/tern-bench" kernel "${dirs[@]}" --m "$m" --json "$out/m$m.json"
+done
+echo "recorded in $out (no model.json: Tern does not run whole models on GPUs yet)"
