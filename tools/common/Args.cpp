@@ -1,6 +1,8 @@
 //===- Args.cpp -----------------------------------------------------------===//
 #include "tools/common/Args.h"
 
+#include <cstdio>
+
 #include <cerrno>
 #include <cstdlib>
 #include <sstream>
@@ -118,6 +120,20 @@ bool ArgParser::parse(int argc, char **argv, std::string &error) {
       return false;
   }
   return true;
+}
+
+int ArgParser::parseCommandLine(int argc, char **argv) {
+  std::string error;
+  if (!parse(argc, argv, error)) {
+    std::fprintf(stderr, "%s: error: %s\n", program_.substr(0, program_.find(' ')).c_str(),
+                 error.c_str());
+    return 1;
+  }
+  if (helpRequested_) {
+    std::printf("%s", help().c_str());
+    return 0;
+  }
+  return -1;
 }
 
 std::string ArgParser::help() const {

@@ -36,6 +36,10 @@ public:
   bool parse(int argc, char **argv, std::string &error);
   bool helpRequested() const { return helpRequested_; }
   std::string help() const;
+  /// parse() as a tool's command line: prints help() on --help and
+  /// "TOOL: error: ..." on a bad flag. Returns -1 to go on, else the exit
+  /// code (0 after --help, 1 after an error).
+  int parseCommandLine(int argc, char **argv);
 
 private:
   struct Option {

@@ -80,11 +80,8 @@ int runKernels(int argc, char **argv) {
   args.alias("t", "threads");
   args.option("samples", &samples, "S", "timed rounds of >= 20 ms per kernel (default 15)");
   args.option("json", &jsonPath, "FILE", "also write the results as JSON");
-  std::string error;
-  if (!args.parse(argc, argv, error))
-    return fail(error);
-  if (args.helpRequested())
-    return std::printf("%s", args.help().c_str()), 0;
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
+    return rc;
   if (dirs.empty())
     return fail("no kernel directories given (see --help)");
   if (m < 1 || threads < 1 || samples < 1)
@@ -96,6 +93,7 @@ int runKernels(int argc, char **argv) {
   std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n\n", static_cast<long long>(threads),
               bandwidth);
   int status = 0;
+  std::string error;
   std::vector<std::unique_ptr<measure::CheckedKernel>> kernels;
   std::map<std::pair<int64_t, int64_t>, std::unique_ptr<measure::ReferenceCase>> references;
   std::vector<KernelRow> rows;
@@ -203,11 +201,8 @@ int runBandwidth(int argc, char **argv) {
                         "prefetch) and its core clock (chains of dependent adds)");
   args.option("threads", &threads, "T", "threads reading");
   args.alias("t", "threads");
-  std::string error;
-  if (!args.parse(argc, argv, error))
-    return fail(error);
-  if (args.helpRequested())
-    return std::printf("%s", args.help().c_str()), 0;
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
+    return rc;
   tern_runtime *runtime = tern_runtime_create(static_cast<int>(std::max<int64_t>(threads, 1)));
   printMachine();
   std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n", static_cast<long long>(threads),
@@ -242,11 +237,8 @@ int runModel(int argc, char **argv) {
   args.option("tokens", &tokens, "N", "decode steps (default 64)");
   args.option("runs", &runs, "R", "repetitions (default 3)");
   args.option("json", &jsonPath, "FILE", "also write the results as JSON");
-  std::string error;
-  if (!args.parse(argc, argv, error))
-    return fail(error);
-  if (args.helpRequested())
-    return std::printf("%s", args.help().c_str()), 0;
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
+    return rc;
   if (dirs.size() != 1)
     return fail("give one model directory (see --help)");
   if (threads < 1 || prompt < 1 || tokens < 1 || runs < 1)

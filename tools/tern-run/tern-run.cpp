@@ -374,13 +374,9 @@ int main(int argc, char **argv) {
               "token but the last) as a NumPy array [rows, vocab]");
   args.flag("no-bos", &o.noBos, "do not start a plain prompt with the BOS token");
   args.flag("ignore-eos", &o.ignoreEos, "keep generating after stop tokens");
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
+    return rc;
   std::string error;
-  if (!args.parse(argc, argv, error))
-    return fail(error);
-  if (args.helpRequested()) {
-    std::printf("%s", args.help().c_str());
-    return 0;
-  }
   if (o.model.empty())
     return fail("no model given: -m NAME.tern (see --help)");
   int sources = !o.prompt.empty() + !o.promptFile.empty() + !o.promptIds.empty();

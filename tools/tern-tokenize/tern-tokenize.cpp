@@ -325,13 +325,8 @@ int main(int argc, char **argv) {
             "with --chat: set add_generation_prompt");
   args.flag("stats", &options.stats,
             "print the number of lines and tokens and the time taken to standard error");
-  std::string error;
-  if (!args.parse(argc, argv, error))
-    return fail(error);
-  if (args.helpRequested()) {
-    std::printf("%s", args.help().c_str());
-    return 0;
-  }
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
+    return rc;
   if (inputs.size() > 1)
     return fail("give at most one input file");
   if (!options.chatPath.empty())

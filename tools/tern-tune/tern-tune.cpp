@@ -76,19 +76,6 @@ struct Common {
   std::string dbPath() const { return db.empty() ? defaultTuningDbPath() : db; }
 };
 
-/// Parses the command line of a subcommand; returns -1 to go on, else the
-/// exit code.
-int parseArgs(tools::ArgParser &args, int argc, char **argv) {
-  std::string error;
-  if (!args.parse(argc, argv, error))
-    return fail(error);
-  if (args.helpRequested()) {
-    std::printf("%s", args.help().c_str());
-    return 0;
-  }
-  return -1;
-}
-
 int runSpace(int argc, char **argv) {
   std::string strategyName = "all", shape;
   int64_t m = 1;
@@ -100,7 +87,7 @@ int runSpace(int argc, char **argv) {
   args.option("shape", &shape, "NxK", "the matmul's weight shape");
   args.option("m", &m, "M", "activation rows (1: decode; default 1)");
   common.addTarget(args);
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   int64_t n, k;
   if (!parseShape(shape, n, k))
@@ -267,7 +254,7 @@ int runShape(int argc, char **argv) {
   args.option("m", &m, "M", "activation rows (1: decode, weights from DRAM; default 1)");
   common.add(args);
   shapeArgs.add(args);
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   TuneOptions options;
   if (!parseShape(shape, options.n, options.k))
@@ -346,7 +333,7 @@ int runModel(int argc, char **argv) {
   args.option("prefill-rows", &prefillRows, "M", "rows prefill kernels are tuned for (default 128)");
   common.add(args);
   shapeArgs.add(args);
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   if (paths.size() != 1)
     return fail("give one checkpoint or artifact (see --help)");
@@ -413,7 +400,7 @@ int runExport(int argc, char **argv) {
   args.option("output", &output, "FILE", "output file ('-': stdout, the default)");
   args.alias("o", "output");
   common.add(args);
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   if (format != "csv" && format != "json")
     return fail("--format must be csv or json, got '" + format + "'");
@@ -479,7 +466,7 @@ int runValidateModel(int argc, char **argv) {
               "llvm-mca scheduling model (default: the host's CPU; znver4 models Zen 5's "
               "vpdpbusd better than LLVM's znver5)");
   common.add(args);
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   int64_t n, k;
   if (!parseShape(shape, n, k))
@@ -534,7 +521,7 @@ int runPlot(int argc, char **argv) {
   args.option("output", &output, "DIR", "output directory");
   args.alias("o", "output");
   common.add(args);
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   if (output.empty())
     return fail("tern-tune plot needs an output directory: -o DIR");
@@ -567,7 +554,7 @@ int runJobs(int argc, char **argv) {
                                        "\"--strategy lut --samples 3\"");
   args.option("output", &output, "FILE", "the job script to write");
   args.alias("o", "output");
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   if (shapes.empty() || output.empty() || shardDir.empty())
     return fail("tern-tune jobs needs --shapes, --shard-dir and -o (see --help)");
@@ -621,7 +608,7 @@ int runMerge(int argc, char **argv) {
                         "several keeps its fastest valid measurement");
   args.positional(&shards, "SHARD.db", "databases to merge");
   common.add(args);
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   if (shards.empty())
     return fail("no shards given (see --help)");
@@ -686,7 +673,7 @@ int runRank(int argc, char **argv) {
   args.option("top", &top, "N", "candidates printed (default 10)");
   common.addTarget(args);
   args.option("threads", &common.threads, "T", "threads (CPU) the kernels run on (default 1)");
-  if (int rc = parseArgs(args, argc, argv); rc >= 0)
+  if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   int64_t n, k;
   if (!parseShape(shape, n, k))
