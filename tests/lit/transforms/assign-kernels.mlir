@@ -6,7 +6,7 @@
 
 // CHECK-LABEL: func.func @widths
 // CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 1, prefetch = 16>, tern.kernel_reason = "the documented default (no tuning database)"}
-// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 4, unroll_k = 1>, tern.kernel_reason
+// CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 4, unroll_k = 2>, tern.kernel_reason
 // A kernel chosen before stays.
 // CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 8, tile_n = 8, tile_m = 2, unroll_k = 1>}
 module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v4",
