@@ -146,6 +146,12 @@ llvm::Error joinedError(llvm::StringRef source, const std::vector<std::string> &
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+llvm::Error notAFigure(llvm::StringRef path, const std::string &machine) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "'%s' is not a figure of target description '%s'",
+                                 path.str().c_str(), machine.c_str());
+}
+
 } // namespace
 
 double MachineDescription::dramBandwidthGBs(int64_t threads) const {
@@ -253,26 +259,20 @@ llvm::Error MachineDescription::set(llvm::StringRef path, double value) {
     fp32FlopsPerCycle *= ratio;
     if (ternary)
       ternary->weightsPerCycle *= ratio;
-    std::vector<std::string> problems = validateMachineDescription(*this);
-    if (!problems.empty())
-      return joinedError(name + " with vector.lanes = " + llvm::formatv("{0}", llvm::format("%g", value)).str(),
-                         problems);
-    return llvm::Error::success();
+  } else {
+    bool found = false;
+    forEachFigure(*this, [&](const std::string &p, double *real, int64_t *integer) {
+      if (p != path)
+        return;
+      found = true;
+      if (real)
+        *real = value;
+      else
+        *integer = static_cast<int64_t>(value);
+    });
+    if (!found)
+      return notAFigure(path, name);
   }
-  bool found = false;
-  forEachFigure(*this, [&](const std::string &p, double *real, int64_t *integer) {
-    if (p != path)
-      return;
-    found = true;
-    if (real)
-      *real = value;
-    else
-      *integer = static_cast<int64_t>(value);
-  });
-  if (!found)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "'%s' is not a figure of target description '%s'",
-                                   path.str().c_str(), name.c_str());
   std::vector<std::string> problems = validateMachineDescription(*this);
   if (!problems.empty())
     return joinedError(name + " with " + path.str() + " = " + llvm::formatv("{0}", llvm::format("%g", value)).str(),
@@ -290,9 +290,7 @@ llvm::Expected<double> MachineDescription::get(llvm::StringRef path) const {
                     result = real ? *real : static_cast<double>(*integer);
                 });
   if (!result)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "'%s' is not a figure of target description '%s'",
-                                   path.str().c_str(), name.c_str());
+    return notAFigure(path, name);
   return *result;
 }
 
