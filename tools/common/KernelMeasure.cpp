@@ -59,17 +59,19 @@ double measureClockGHz() {
   double best = 0;
   for (int round = 0; round < 5; ++round) {
     uint64_t x = static_cast<uint64_t>(round);
+    uint64_t step = 1;
+    asm volatile("" : "+r"(step)); // a register the compiler cannot see through
     auto start = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < kAdds; i += 4) {
-      // Four adds per iteration, each waiting for the last; the empty asm
-      // keeps the compiler from folding them.
-      x += 1;
+      // Four register adds per iteration, each waiting for the last. Adds of
+      // an immediate would not do: Intel's renamer folds chains of those.
+      x += step;
       asm volatile("" : "+r"(x));
-      x += 3;
+      x += step;
       asm volatile("" : "+r"(x));
-      x += 5;
+      x += step;
       asm volatile("" : "+r"(x));
-      x += 7;
+      x += step;
       asm volatile("" : "+r"(x));
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
