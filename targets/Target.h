@@ -92,6 +92,9 @@ public:
   /// The inline-asm constraint letter of the vector registers kernels use,
   /// for empty asm statements that stop LLVM from recombining a value.
   virtual llvm::StringRef vectorRegisterConstraint(const TargetDesc &target) const = 0;
+  /// LLVM's locality hint (0: non-temporal ... 3: keep in L1) for software
+  /// prefetches of weights that a kernel streams once.
+  virtual int weightPrefetchLocality(const TargetDesc &target) const { return 0; }
   /// GPU targets: how simt kernels map onto threads (null: a CPU).
   virtual const GpuMapping *gpuMapping() const { return nullptr; }
   /// Settings the code generator needs on every function.

@@ -43,7 +43,7 @@ struct MatmulLowering final : OpConversionPattern<MatmulOp> {
     case Strategy::mfree:
       return lowerMfreeMatmul(op, operands, target, rewriter);
     case Strategy::lut:
-      return lowerLutMatmul(op, operands, rewriter);
+      return lowerLutMatmul(op, operands, target, rewriter);
     case Strategy::simt:
       return lowerSimtMatmul(op, operands, target, rewriter);
     }

@@ -11,10 +11,13 @@ using namespace mlir;
 
 namespace tern {
 
-MatmulEmitter::MatmulEmitter(MatmulOp op, const MatmulOperands &operands, RewriterBase &rewriter)
+MatmulEmitter::MatmulEmitter(MatmulOp op, const MatmulOperands &operands,
+                             const TargetDesc *target, RewriterBase &rewriter)
     : b(rewriter), loc(op.getLoc()), op(op), a(operands.a), aScale(operands.aScale),
       weights(operands.weights), weightScale(operands.weightScale), out(operands.out),
-      n(op.getWeight().getType().getRows()), k(op.getWeight().getType().getCols()) {}
+      n(op.getWeight().getType().getRows()), k(op.getWeight().getType().getCols()),
+      prefetchLocality(target ? lookupTargetBackend(target->arch)->weightPrefetchLocality(*target)
+                              : 0) {}
 
 Value MatmulEmitter::index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 Value MatmulEmitter::i64(int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 64); }
@@ -88,8 +91,7 @@ Value MatmulEmitter::loadWeights(VectorType type, Value offset, int64_t prefetch
 void MatmulEmitter::prefetchWeights(Value offset) {
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Value address = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights, ValueRange{offset});
-  // Non-temporal: each weight byte is read once per call.
-  LLVM::Prefetch::create(b, loc, address, /*rw=*/0, /*hint=*/0, /*cache=*/1);
+  LLVM::Prefetch::create(b, loc, address, /*rw=*/0, prefetchLocality, /*cache=*/1);
 }
 
 void MatmulEmitter::prefetchRange(Value offset, int64_t bytes) {

@@ -24,7 +24,9 @@ struct MatmulOperands {
 
 class MatmulEmitter {
 protected:
-  MatmulEmitter(MatmulOp op, const MatmulOperands &operands, mlir::RewriterBase &rewriter);
+  /// `target` is null where the module names none (generic code).
+  MatmulEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
+                mlir::RewriterBase &rewriter);
 
   mlir::Value index(int64_t v);
   mlir::Value i64(int64_t v);
@@ -63,6 +65,7 @@ protected:
   MatmulOp op;
   mlir::Value a, aScale, weights, weightScale, out;
   int64_t n, k;
+  int prefetchLocality; // LLVM's hint for prefetchWeights
 };
 
 } // namespace tern

@@ -52,8 +52,9 @@ constexpr int64_t kTableBytes = 32;
 
 class LutEmitter : MatmulEmitter {
 public:
-  LutEmitter(MatmulOp op, const MatmulOperands &operands, RewriterBase &rewriter)
-      : MatmulEmitter(op, operands, rewriter) {
+  LutEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
+             RewriterBase &rewriter)
+      : MatmulEmitter(op, operands, target, rewriter) {
     KernelAttr kernel = op.getKernel();
     layout.p = weightLayout(kernel, op.getWeight().getType().getPacking().getValue(), n, k);
     tileM = kernel.getTileM();
@@ -283,11 +284,12 @@ private:
 
 } // namespace
 
-LogicalResult lowerLutMatmul(MatmulOp op, const MatmulOperands &operands, RewriterBase &rewriter) {
+LogicalResult lowerLutMatmul(MatmulOp op, const MatmulOperands &operands,
+                             const TargetDesc *target, RewriterBase &rewriter) {
   Packing packing = op.getWeight().getType().getPacking().getValue();
   if (packing != Packing::lut2 && packing != Packing::lut3)
     return op.emitOpError("the lut lowering reads lut2 and lut3 packings");
-  LutEmitter(op, operands, rewriter).emit();
+  LutEmitter(op, operands, target, rewriter).emit();
   rewriter.eraseOp(op);
   return success();
 }

@@ -10,7 +10,7 @@ namespace tern {
 /// Replaces `op` with the loops of the lut strategy reading lut2 or lut3
 /// weights in packing::LutLayout.
 mlir::LogicalResult lowerLutMatmul(MatmulOp op, const MatmulOperands &operands,
-                                   mlir::RewriterBase &rewriter);
+                                   const TargetDesc *target, mlir::RewriterBase &rewriter);
 
 /// The documented default parameters of the lut strategy for a target whose
 /// widest vector has `lanes` 32-bit lanes and a matmul with m rows: one

@@ -59,7 +59,7 @@ class MfreeEmitter : MatmulEmitter {
 public:
   MfreeEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
                RewriterBase &rewriter)
-      : MatmulEmitter(op, operands, rewriter) {
+      : MatmulEmitter(op, operands, target, rewriter) {
     KernelAttr kernel = op.getKernel();
     packing = op.getWeight().getType().getPacking().getValue();
     layout.p = weightLayout(kernel, packing, n, k);

@@ -40,9 +40,10 @@ constexpr int64_t kWarp = 32;
 
 class SimtEmitter : MatmulEmitter {
 public:
-  SimtEmitter(MatmulOp op, const MatmulOperands &operands, const GpuMapping *mapping,
+  SimtEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
               RewriterBase &rewriter)
-      : MatmulEmitter(op, operands, rewriter), mapping(mapping) {
+      : MatmulEmitter(op, operands, target, rewriter),
+        mapping(target ? lookupTargetBackend(target->arch)->gpuMapping() : nullptr) {
     KernelAttr kernel = op.getKernel();
     layout.p = weightLayout(kernel, Packing::i2, n, k);
     tileM = kernel.getTileM();
@@ -232,8 +233,7 @@ LogicalResult lowerSimtMatmul(MatmulOp op, const MatmulOperands &operands,
                               const TargetDesc *target, RewriterBase &rewriter) {
   if (op.getWeight().getType().getPacking().getValue() != Packing::i2)
     return op.emitOpError("the simt lowering reads the i2 packing");
-  const GpuMapping *mapping = target ? lookupTargetBackend(target->arch)->gpuMapping() : nullptr;
-  SimtEmitter(op, operands, mapping, rewriter).emit();
+  SimtEmitter(op, operands, target, rewriter).emit();
   rewriter.eraseOp(op);
   return success();
 }
