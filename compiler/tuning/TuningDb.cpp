@@ -7,7 +7,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace tern {
 namespace {
@@ -140,9 +142,17 @@ llvm::Expected<std::unique_ptr<TuningDb>> TuningDb::open(const std::string &path
   // Writers wait for each other instead of failing: tuners commit often and
   // briefly.
   sqlite3_busy_timeout(raw, 60000);
-  if (llvm::Error e = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"))
-    return llvm::createStringError(path + " is not a tuning database: " +
-                                   llvm::toString(std::move(e)));
+  // Switching a new database to WAL races other tuners opening it; SQLite
+  // reports some of those conflicts at once, without waiting (it would
+  // deadlock), so they are retried here.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (llvm::Error e = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")) {
+    if ((sqlite3_errcode(raw) & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline)
+      return llvm::createStringError(path + " is not a tuning database: " +
+                                     llvm::toString(std::move(e)));
+    consumeError(std::move(e));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   if (llvm::Error e = db->migrate())
     return llvm::createStringError(path + ": " + llvm::toString(std::move(e)));
   return db;
