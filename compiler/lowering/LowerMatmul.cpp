@@ -2,6 +2,8 @@
 #include "compiler/lowering/Passes.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
+#include "compiler/lowering/amx/AmxMatmul.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -46,6 +48,8 @@ struct MatmulLowering final : OpConversionPattern<MatmulOp> {
       return lowerLutMatmul(op, operands, target, rewriter);
     case Strategy::simt:
       return lowerSimtMatmul(op, operands, target, rewriter);
+    case Strategy::amx:
+      return lowerAmxMatmul(op, operands, target, rewriter);
     }
     return op.emitOpError("has no lowering for its strategy");
   }

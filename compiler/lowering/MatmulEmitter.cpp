@@ -99,6 +99,16 @@ void MatmulEmitter::prefetchRange(Value offset, int64_t bytes) {
     prefetchWeights(add(offset, i64(line)));
 }
 
+Value MatmulEmitter::unpackI2(Value packed, int64_t plane) {
+  auto type = cast<VectorType>(packed.getType());
+  Value shifted = packed;
+  if (plane > 0)
+    shifted = arith::ShRUIOp::create(b, loc, packed, splat(type, 2 * plane));
+  if (plane == 3) // the top two bits need no mask
+    return shifted;
+  return arith::AndIOp::create(b, loc, shifted, splat(type, 3));
+}
+
 Value MatmulEmitter::divisor(Value m, int64_t lanes) {
   Value scale = arith::MulFOp::create(b, loc, memref::LoadOp::create(b, loc, aScale, ValueRange{m}),
                                       weightScale);

@@ -54,6 +54,9 @@ protected:
   /// block, which the steady-state prefetches of the previous block only
   /// cover when that block ran on the same thread.
   void prefetchRange(mlir::Value offset, int64_t bytes);
+  /// The weights (w + 1, in {0, 1, 2}) of plane `plane` of a vector of i2
+  /// bytes in packing::MfreeLayout: (p >> 2 plane) & 3.
+  mlir::Value unpackI2(mlir::Value packed, int64_t plane);
   /// a_scale[m] * w_scale in every lane of a `lanes`-wide f32 vector.
   mlir::Value divisor(mlir::Value m, int64_t lanes);
   /// out[m][n0 + i] = sums[i] / divisor for i < min(validRows, lanes).

@@ -6,6 +6,9 @@
 
 namespace mlir {
 class DialectRegistry;
+namespace amx {
+class AMXDialect;
+} // namespace amx
 namespace arith {
 class ArithDialect;
 }

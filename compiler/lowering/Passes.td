@@ -15,7 +15,8 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect",
-                           "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
+                           "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect",
+                           "mlir::amx::AMXDialect"];
 }
 
 def TernLowerVectorOps : Pass<"tern-lower-vector-ops", "mlir::ModuleOp"> {

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
@@ -46,7 +47,7 @@ mlir::MLIRContext &ternContext() {
 }
 
 void registerTernDialects(mlir::DialectRegistry &registry) {
-  registry.insert<TernDialect, mlir::affine::AffineDialect, mlir::arith::ArithDialect, mlir::arm_neon::ArmNeonDialect,
+  registry.insert<TernDialect, mlir::affine::AffineDialect, mlir::amx::AMXDialect, mlir::arith::ArithDialect, mlir::arm_neon::ArmNeonDialect,
                   mlir::cf::ControlFlowDialect, mlir::func::FuncDialect,
                   mlir::index::IndexDialect, mlir::LLVM::LLVMDialect, mlir::NVVM::NVVMDialect,
                   mlir::math::MathDialect,

@@ -67,16 +67,15 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
       auto type = cast<TernaryType>(ops.front().getWeight().getType());
       bool retypable = llvm::all_of(
           ops, [](BitLinearOp op) { return op.getWeight().getDefiningOp<WeightOp>() != nullptr; });
-      std::optional<Strategy> strategy;
+      // The first choice fixes the weights' layout (packing and block rows);
+      // the others pick any strategy that reads it.
       std::optional<Packing> packing;
       if (!retypable)
         packing = type.getPacking().getValue();
       std::optional<int64_t> tileN;
       for (BitLinearOp op : ops) {
         KernelRequest request{tunedRows(op), type.getRows(), type.getCols(), threads,
-                              strategy, packing, tileN};
-        if (!strategy && packing)
-          request.strategy = strategyForPacking(*packing);
+                              std::nullopt, packing, tileN};
         KernelChoice choice = chooseKernel(&getContext(), *target, request, db.get());
         const Candidate &c = choice.candidate;
         if (type.getCols() % packingGroupSize(c.packing) != 0) {
@@ -84,7 +83,6 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
                                 << stringifyPacking(c.packing);
           return signalPassFailure();
         }
-        strategy = c.strategy;
         packing = c.packing;
         tileN = c.kernel.getTileN();
         op.setKernelAttr(c.kernel);

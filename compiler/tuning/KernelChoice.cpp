@@ -1,5 +1,6 @@
 //===- KernelChoice.cpp ---------------------------------------------------===//
 #include "compiler/tuning/KernelChoice.h"
+#include "compiler/lowering/amx/AmxMatmul.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
@@ -25,6 +26,8 @@ KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strat
     return defaultLutKernel(ctx, lanes, m);
   case Strategy::simt:
     return defaultSimtKernel(ctx, m);
+  case Strategy::amx:
+    return defaultAmxKernel(ctx);
   }
   llvm_unreachable("unknown strategy");
 }
@@ -37,11 +40,25 @@ std::string microseconds(double us) {
   return text;
 }
 
+/// The strategy when none is asked for: simt on GPUs; AMX tiles for m > 1
+/// where the CPU has them and the weights can be its i2 layout (2.4-2.9x
+/// mfree at m = 128 on an Intel Xeon, README); else mfree.
+Strategy defaultStrategy(const TargetDesc &target, const KernelRequest &request) {
+  const TargetBackend *backend = lookupTargetBackend(target.arch);
+  if (backend->gpuMapping())
+    return Strategy::simt;
+  bool amxLayout = (!request.packing || *request.packing == Packing::i2) &&
+                   backend->vectorLanes(target) == 16 &&
+                   (!request.tileN || *request.tileN % 16 == 0);
+  if (request.m > 1 && amxLayout && amxSupports(target, request.k))
+    return Strategy::amx;
+  return request.packing ? strategyForPacking(*request.packing) : Strategy::mfree;
+}
+
 /// The default, with tile_n moved to a fixed layout's where one is asked.
 Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
                            const KernelRequest &request) {
-  Strategy strategy = request.strategy.value_or(
-      lookupTargetBackend(target.arch)->gpuMapping() ? Strategy::simt : Strategy::mfree);
+  Strategy strategy = request.strategy.value_or(defaultStrategy(target, request));
   KernelAttr kernel = defaultKernel(ctx, target, strategy, request.m);
   if (request.tileN && *request.tileN != kernel.getTileN())
     kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),

@@ -1,5 +1,6 @@
 //===- SearchSpace.cpp ----------------------------------------------------===//
 #include "compiler/tuning/SearchSpace.h"
+#include "compiler/lowering/amx/AmxMatmul.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
@@ -106,6 +107,8 @@ SearchSpace searchSpaceFor(Strategy strategy, const TargetDesc &target, int64_t 
     return lutSearchSpace(lanes, m);
   case Strategy::simt:
     return simtSearchSpace(m);
+  case Strategy::amx:
+    return amxSearchSpace();
   }
   llvm_unreachable("unknown strategy");
 }
@@ -115,7 +118,12 @@ std::vector<SearchSpace> allSearchSpaces(const TargetDesc &target, int64_t m) {
   // test of its logic).
   if (lookupTargetBackend(target.arch)->gpuMapping())
     return {searchSpaceFor(Strategy::simt, target, m)};
-  return {searchSpaceFor(Strategy::mfree, target, m), searchSpaceFor(Strategy::lut, target, m)};
+  std::vector<SearchSpace> spaces = {searchSpaceFor(Strategy::mfree, target, m),
+                                     searchSpaceFor(Strategy::lut, target, m)};
+  // AMX tiles pay off where activation rows share the decoded weights.
+  if (m > 1 && target.hasFeature("amx-int8"))
+    spaces.push_back(searchSpaceFor(Strategy::amx, target, m));
+  return spaces;
 }
 
 } // namespace tern

@@ -37,6 +37,7 @@ def Tern_Strategy : I32EnumAttr<"Strategy", "ternary matmul kernel strategy", [
     I32EnumAttrCase<"mfree", 0>,
     I32EnumAttrCase<"lut", 1>,
     I32EnumAttrCase<"simt", 2>,
+    I32EnumAttrCase<"amx", 3>,
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::tern";
@@ -55,15 +56,21 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       make, indexed by the packed weights through byte shuffles; reads `lut2`
       and `lut3`), or `simt` (GPU style: each thread of a warp takes one
       output row and one of `streams` slices of K, 32-bit dp4a steps on i2
-      weights, a warp reduction of the slices; reads `i2`).
+      weights, a warp reduction of the slices; reads `i2`), or `amx` (x86
+      AMX tiles for prefill: the weights of a block decoded once into int8
+      tiles, 16 x 64 activation tiles multiplied into int32 tiles by
+      `tdpbssd`; reads `i2` in the mfree layout, K a multiple of 64).
     * `lanes`: 32-bit lanes per vector register (4 = 128-bit, 8 = 256-bit,
       16 = 512-bit); for simt, the rows one warp covers (lanes x streams =
       32 threads).
     * `tile_n`: output rows per block, a multiple of `lanes`; blocks are the
       unit of work distributed over threads and of the packed weight layout.
-    * `tile_m`: activation rows per register tile.
+    * `tile_m`: activation rows per register tile; amx: activation tiles of
+      16 rows per step.
     * `unroll_k`: steps along K per loop iteration: mfree chunks (16 weights
-      per row for i2, 20 for base3), lut pairs of groups (a divisor of 32).
+      per row for i2, 20 for base3), lut pairs of groups (a divisor of 32);
+      amx: weight tiles of 16 output rows per step (each step multiplies
+      tile_m x unroll_k accumulator tiles).
     * `prefetch`: how many steps ahead the weights are software-prefetched
       (0: none), for decoding, where they stream from memory once.
     * `streams`: mfree: K is split into this many contiguous ranges read

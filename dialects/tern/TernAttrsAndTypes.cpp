@@ -27,6 +27,7 @@ bool strategySupportsPacking(Strategy strategy, Packing packing) {
   case Strategy::lut:
     return packing == Packing::lut2 || packing == Packing::lut3;
   case Strategy::simt:
+  case Strategy::amx:
     return packing == Packing::i2;
   }
   llvm_unreachable("unknown strategy");
@@ -61,6 +62,24 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
                        << " x " << streams;
   if (strategy == Strategy::simt && prefetch != 0)
     return emitError() << "a simt kernel does not prefetch (prefetch = 0), got " << prefetch;
+  if (strategy == Strategy::amx) {
+    // 16-byte lanes of four weights make one tile row of 16 output rows.
+    if (lanes != 16)
+      return emitError() << "an amx kernel's lanes must be 16 (a tile row), got " << lanes;
+    if (prefetch != 0 || streams != 1)
+      return emitError() << "an amx kernel neither prefetches nor splits K (prefetch = 0, "
+                            "streams = 1), got prefetch = "
+                         << prefetch << ", streams = " << streams;
+    if ((tileN / lanes) % unrollK != 0)
+      return emitError() << "an amx kernel's unroll_k (weight tiles per step) must divide "
+                            "tile_n / 16 = "
+                         << tileN / lanes << ", got " << unrollK;
+    // Eight tile registers: activations, weights and the accumulators.
+    if (tileM + unrollK + tileM * unrollK > 8)
+      return emitError() << "an amx kernel's tiles (tile_m + unroll_k + tile_m x unroll_k) "
+                            "must fit the 8 tile registers, got "
+                         << tileM + unrollK + tileM * unrollK;
+  }
   if (strategy == Strategy::lut && streams != 1)
     return emitError() << "a lut kernel reads one stream (streams = 1), got " << streams;
   // A lookup vector holds one row per byte: a block is whole vectors of them.

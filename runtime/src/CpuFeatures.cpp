@@ -6,6 +6,10 @@
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #elif defined(__aarch64__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -25,6 +29,15 @@ Regs cpuid(unsigned leaf, unsigned subleaf) {
   return r;
 }
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
+
+bool requestAmxPermission() {
+#if defined(__linux__)
+  constexpr long kArchRequestXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchRequestXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
 unsigned long long xgetbv0() {
   unsigned eax, edx;
   asm volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
@@ -45,6 +58,9 @@ static std::vector<CpuFeature> detect() {
   bool avx512State = (xcr0 & 0xe6) == 0xe6;
   bool avx = bit(l1.ecx, 28) && avxState;
   bool avx512f = bit(l7.ebx, 16) && avx512State;
+  // AMX tiles need their state enabled and, on Linux, this process's
+  // permission to use it, which is asked for once here.
+  bool amxTile = bit(l7.edx, 24) && (xcr0 & 0x60000) == 0x60000 && requestAmxPermission();
   auto a512 = [&](bool b) { return avx512f && b; };
   return {
       // Architectural on every x86-64 CPU.
@@ -94,6 +110,8 @@ static std::vector<CpuFeature> detect() {
       {"avx512vpopcntdq", a512(bit(l7.ecx, 14))},
       {"avxvnni", bit(l7s1.eax, 4) && avx},
       {"avx512bf16", a512(bit(l7s1.eax, 5))},
+      {"amx-tile", amxTile},
+      {"amx-int8", amxTile && bit(l7.edx, 25)},
   };
 }
 

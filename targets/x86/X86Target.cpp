@@ -27,7 +27,7 @@ const llvm::StringRef kX86Features[] = {
     "bmi",        "avx2",        "bmi2",         "adx",         "sha",        "avx512f",
     "evex512",    "avx512dq",    "avx512ifma",   "avx512cd",    "avx512bw",   "avx512vl",
     "avx512vbmi", "avx512vbmi2", "gfni",         "vaes",        "vpclmulqdq", "avx512vnni",
-    "avx512bitalg", "avx512vpopcntdq", "avxvnni", "avx512bf16",
+    "avx512bitalg", "avx512vpopcntdq", "avxvnni", "avx512bf16", "amx-tile", "amx-int8",
 };
 
 // Micro-architecture levels, best first.

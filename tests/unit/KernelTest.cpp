@@ -124,6 +124,9 @@ std::vector<std::string> compileSpecs(const std::string &variant, const Kind &ki
   case Strategy::simt: // 4 rows x 8 slices per warp, 3 warps
     specs[2].kernel = KernelAttr::get(&context(), Strategy::simt, 4, 12, 3, 3, 0, 8);
     break;
+  case Strategy::amx: // steps of 48 rows: the last one's tiles overlap
+    specs[2].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 48, 3, 1, 0, 1);
+    break;
   }
   std::vector<std::string> dirs;
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -151,6 +154,8 @@ protected:
     if (shape.k % packingGroupSize(kind.packing) != 0)
       GTEST_SKIP() << "K=" << shape.k << " is not a multiple of "
                    << stringifyPacking(kind.packing).str() << "'s group";
+    if (kind.strategy == Strategy::amx && shape.k % 64 != 0)
+      GTEST_SKIP() << "K=" << shape.k << " is not a multiple of 64, an AMX tile row";
     std::string cpu = variant.cpu;
     // A GPU variant without an architecture compiles for the GPU present.
     if (std::string(variant.target) == "nvptx" && cpu.empty()) {
@@ -254,6 +259,17 @@ INSTANTIATE_TEST_SUITE_P(OnTheGpu, KernelTest,
                          ::testing::Combine(::testing::Values(Variant{"gpu", "nvptx", "", ""}),
                                             ::testing::Values(Kind{Strategy::simt, Packing::i2}),
                                             ::testing::ValuesIn(kShapes)),
+                         testName);
+
+// AMX tiles (tdpbssd), run where the CPU has them and the OS lets this
+// process use them: ragged N and the 2B4T shapes, m from 1 (a zero-padded
+// tile) to 128.
+const Shape kAmxShapes[] = {{33, 64}, {70, 128}, {17, 192}, {640, 2560}, {2560, 6912}};
+INSTANTIATE_TEST_SUITE_P(Amx, KernelTest,
+                         ::testing::Combine(::testing::Values(Variant{"amx", "x86_64",
+                                                                      "sapphirerapids", ""}),
+                                            ::testing::Values(Kind{Strategy::amx, Packing::i2}),
+                                            ::testing::ValuesIn(kAmxShapes)),
                          testName);
 
 // Kernels for a machine with a ternary dot product (a target description

@@ -58,8 +58,9 @@ cl::opt<std::string> strategyOpt(
     cl::desc("Kernel strategy: mfree (multiply-free: int8 dot products of activations with "
              "{0,1,2}-coded weights), lut (per-row tables of group sums, indexed by the "
              "weights through byte shuffles), simt (GPU threads: one row and a slice of K "
-             "each, dp4a, warp reductions; on a CPU its threads run in loops) or auto "
-             "(default: the tuned choice, else mfree, or simt for nvptx)"),
+             "each, dp4a, warp reductions; on a CPU its threads run in loops), amx (x86 AMX "
+             "tiles for m > 1; i2, K a multiple of 64) or auto (default: the tuned choice, "
+             "else amx for m > 1 where the CPU has AMX, else mfree, or simt for nvptx)"),
     cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));
 cl::opt<std::string> packingOpt(
     "packing",
@@ -254,7 +255,7 @@ int runKernel(mlir::MLIRContext &ctx) {
   if (strategyOpt != "auto") {
     request.strategy = symbolizeStrategy(strategyOpt);
     if (!request.strategy)
-      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut, simt or auto");
+      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut, simt, amx or auto");
   }
   if (packingOpt != "auto") {
     request.packing = symbolizePacking(packingOpt);

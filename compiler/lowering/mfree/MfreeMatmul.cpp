@@ -234,16 +234,6 @@ private:
     return vector::BitCastOp::create(b, loc, byteType, lanes);
   }
 
-  /// The weights (w + 1) of plane `plane` of the packed bytes.
-  Value unpackI2(Value packed, int64_t plane) {
-    Value shifted = packed;
-    if (plane > 0)
-      shifted = arith::ShRUIOp::create(b, loc, packed, splat(byteType, 2 * plane));
-    if (plane == layout.planes() - 1)
-      return shifted;
-    return arith::AndIOp::create(b, loc, shifted, splat(byteType, 3));
-  }
-
   /// (x > 85) + (x > 170): the base-3 digit of x, in {0, 1, 2}.
   Value base3Digit(Value x) {
     auto above = [&](int64_t threshold) -> Value {

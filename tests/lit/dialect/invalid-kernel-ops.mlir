@@ -195,6 +195,26 @@ func.func private @kernel_unroll() attributes {k = #tern.kernel<mfree, lanes = 1
 
 // -----
 
+// expected-error @+1 {{an amx kernel's lanes must be 16 (a tile row), got 8}}
+func.func private @amx_lanes() attributes {k = #tern.kernel<amx, lanes = 8, tile_n = 32, tile_m = 1, unroll_k = 1>}
+
+// -----
+
+// expected-error @+1 {{an amx kernel's unroll_k (weight tiles per step) must divide tile_n / 16 = 3, got 2}}
+func.func private @amx_groups() attributes {k = #tern.kernel<amx, lanes = 16, tile_n = 48, tile_m = 1, unroll_k = 2>}
+
+// -----
+
+// expected-error @+1 {{an amx kernel's tiles (tile_m + unroll_k + tile_m x unroll_k) must fit the 8 tile registers, got 11}}
+func.func private @amx_registers() attributes {k = #tern.kernel<amx, lanes = 16, tile_n = 64, tile_m = 3, unroll_k = 2>}
+
+// -----
+
+// expected-error @+1 {{an amx kernel neither prefetches nor splits K (prefetch = 0, streams = 1), got prefetch = 8, streams = 1}}
+func.func private @amx_prefetch() attributes {k = #tern.kernel<amx, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1, prefetch = 8>}
+
+// -----
+
 // expected-error @+2 {{expected ::tern::Packing to be one of: i2}}
 // expected-error @+1 {{failed to parse Tern_PackingAttr parameter 'value'}}
 func.func private @unknown_packing(!tern.ternary<16x32, #tern.packing<i3>>)

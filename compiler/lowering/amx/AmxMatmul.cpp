@@ -1,0 +1,255 @@
+//===- AmxMatmul.cpp - ternary matmul on x86 AMX tiles -------------------===//
+//
+// y[m][n] = (sum_k a[m][k] w[n][k]) / (a_scale[m] w_scale) with AMX's
+// int8 x int8 -> int32 tile product (tdpbssd): an activation tile holds 16
+// rows x 64 bytes of a, a weight tile 16 quads of K x 16 output rows x 4
+// bytes, an accumulator tile 16 x 16 int32 sums.
+//
+// The mfree i2 layout already has the weight tile's shape: a 64-byte vector
+// of a chunk's plane is four consecutive K values for each of 16 output
+// rows, i.e. one row of a weight tile. So, per block of tile_n output rows
+// (the parallel dimension):
+//   decode the block's weights once, w = plane - 1 in {-1, 0, 1}, into a
+//   stack panel of K/64 x tile_n/16 weight tiles;
+//   for each group of unroll_k weight tiles (16 output rows each):
+//     for each step of tile_m activation tiles (16 rows each):
+//       tile_m x unroll_k accumulator tiles over K, 64 at a time;
+//       store them, divide by the scales, store the rows of y.
+// The weights are exact signed bytes, so no row sums are needed.
+//
+// Activation tiles always load 16 whole rows: the last step's tiles start
+// at M - 16 (recomputing rows that earlier steps stored, which are not
+// stored again), and a matmul of fewer than 16 rows first copies its rows
+// into a zero-padded 16-row buffer.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/lowering/amx/AmxMatmul.h"
+#include "compiler/lowering/KernelLayouts.h"
+
+#include "mlir/Dialect/AMX/AMXDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace tern {
+namespace {
+
+using packing::MfreeLayout;
+
+constexpr int64_t kTileRows = 16;  // rows of every tile
+constexpr int64_t kTileBytes = 64; // bytes of an int8 tile row
+constexpr int64_t kChunksPerStep = kTileBytes / 16; // i2 chunks (16 K values) per K step
+
+class AmxEmitter : MatmulEmitter {
+public:
+  AmxEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
+             RewriterBase &rewriter)
+      : MatmulEmitter(op, operands, target, rewriter) {
+    KernelAttr kernel = op.getKernel();
+    layout.p = weightLayout(kernel, Packing::i2, n, k);
+    aTiles = kernel.getTileM();
+    wTiles = kernel.getUnrollK();
+    byteType = VectorType::get({kTileBytes}, b.getI8Type());
+    aTileType = amx::TileType::get({kTileRows, kTileBytes}, b.getI8Type());
+    accTileType = amx::TileType::get({kTileRows, kTileRows}, b.getI32Type());
+  }
+
+  void emit() {
+    Value rows = memref::DimOp::create(b, loc, a, 0);
+    Value tall = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, rows, index(kTileRows));
+    auto branch = scf::IfOp::create(b, loc, tall, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
+    emitBlocks(a, rows, rows);
+    b.setInsertionPointToStart(branch.elseBlock());
+    emitBlocks(padActivations(rows), index(kTileRows), rows);
+  }
+
+private:
+  /// a's `rows` (< 16) rows followed by zero rows: 16 x K bytes.
+  Value padActivations(Value rows) {
+    auto padded = memref::AllocaOp::create(
+        b, loc, MemRefType::get({kTileRows, k}, b.getI8Type()), ValueRange{}, b.getI64IntegerAttr(64));
+    auto fill = [&](Value rowCount, bool copy) {
+      auto rowLoop = scf::ForOp::create(b, loc, index(0), rowCount, index(1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(rowLoop.getBody());
+      Value r = rowLoop.getInductionVar();
+      auto colLoop = scf::ForOp::create(b, loc, index(0), index(k), index(kTileBytes));
+      b.setInsertionPointToStart(colLoop.getBody());
+      Value c = colLoop.getInductionVar();
+      Value bytes = copy ? vector::LoadOp::create(b, loc, byteType, a, ValueRange{r, c}).getResult()
+                         : zeros(byteType);
+      vector::StoreOp::create(b, loc, bytes, padded, ValueRange{r, c});
+    };
+    fill(index(kTileRows), /*copy=*/false);
+    fill(rows, /*copy=*/true);
+    return padded;
+  }
+
+  /// The parallel loop over blocks, reading activation tiles from `source`
+  /// (sourceRows >= 16 rows) and storing the first `rows` rows of y.
+  void emitBlocks(Value source, Value sourceRows, Value rows) {
+    int64_t steps = k / kTileBytes, groups = layout.vectorsPerChunk();
+    emitParallel(index(layout.blocks()), [&](Value block) {
+      Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
+      Value firstRow = mul(block, index(layout.p.tileN));
+      // Weight tile (step, group) is rows [(step * groups + group) * 16, +16).
+      auto panel = memref::AllocaOp::create(
+          b, loc, MemRefType::get({steps * groups * kTileRows, kTileBytes}, b.getI8Type()),
+          ValueRange{}, b.getI64IntegerAttr(64));
+      decodePanel(blockBytes, panel, steps, groups);
+      auto sums = memref::AllocaOp::create(
+          b, loc, MemRefType::get({aTiles * wTiles * kTileRows, kTileRows}, b.getI32Type()),
+          ValueRange{}, b.getI64IntegerAttr(64));
+      Value stepRows = index(aTiles * kTileRows);
+      for (int64_t group = 0; group < groups; group += wTiles) {
+        auto mLoop = scf::ForOp::create(b, loc, index(0), rows, stepRows);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(mLoop.getBody());
+        Value m0 = mLoop.getInductionVar();
+        // Activation tile t starts at min(m0 + 16 t, sourceRows - 16).
+        Value lastStart = arith::SubIOp::create(b, loc, sourceRows, index(kTileRows));
+        SmallVector<Value> starts;
+        for (int64_t t = 0; t < aTiles; ++t)
+          starts.push_back(
+              arith::MinUIOp::create(b, loc, add(m0, index(t * kTileRows)), lastStart));
+        multiplyTiles(source, panel, sums, starts, steps, groups, group);
+        emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
+          for (int64_t t = 0; t < aTiles; ++t)
+            for (int64_t w = 0; w < wTiles; ++w) {
+              int64_t firstValid = validRows - (group + w) * kTileRows;
+              if (firstValid <= 0)
+                continue;
+              storeRows(sums, (t * wTiles + w) * kTileRows, starts[t],
+                        add(m0, index(t * kTileRows)), rows,
+                        add(firstRow, index((group + w) * kTileRows)),
+                        std::min(firstValid, kTileRows));
+            }
+        });
+      }
+    });
+  }
+
+  /// panel <- the block's weights as signed bytes, in weight tiles.
+  void decodePanel(Value blockBytes, Value panel, int64_t steps, int64_t groups) {
+    auto loop = scf::ForOp::create(b, loc, index(0), index(steps * kChunksPerStep), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value chunk = loop.getInductionVar();
+    Value step = arith::DivUIOp::create(b, loc, chunk, index(kChunksPerStep));
+    Value quadRow = mul(arith::RemUIOp::create(b, loc, chunk, index(kChunksPerStep)),
+                        index(MfreeLayout::kBytesPerLane));
+    Value chunkBytes = add(blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
+    Value one = splat(byteType, 1);
+    for (int64_t group = 0; group < groups; ++group) {
+      Value packed = loadWeights(byteType, add(chunkBytes, i64(group * layout.vectorBytes())), 0);
+      Value tileRow = add(mul(add(mul(step, index(groups)), index(group)), index(kTileRows)), quadRow);
+      for (int64_t plane = 0; plane < 4; ++plane) {
+        Value signedWeights = arith::SubIOp::create(b, loc, unpackI2(packed, plane), one);
+        vector::StoreOp::create(b, loc, signedWeights, panel, ValueRange{add(tileRow, index(plane)), index(0)});
+      }
+    }
+  }
+
+  /// sums <- the accumulator tiles of activation tiles at `starts` times
+  /// weight tiles [group, group + wTiles), over all of K.
+  void multiplyTiles(Value source, Value panel, Value sums, ArrayRef<Value> starts, int64_t steps,
+                     int64_t groups, int64_t group) {
+    SmallVector<Value> init;
+    for (int64_t i = 0; i < aTiles * wTiles; ++i)
+      init.push_back(amx::TileZeroOp::create(b, loc, accTileType));
+    auto kLoop = scf::ForOp::create(b, loc, index(0), index(steps), index(1), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(kLoop.getBody());
+      Value step = kLoop.getInductionVar();
+      Value col = mul(step, index(kTileBytes));
+      SmallVector<Value> weightTiles, activationTiles, acc(kLoop.getRegionIterArgs());
+      for (int64_t w = 0; w < wTiles; ++w) {
+        Value row = mul(add(mul(step, index(groups)), index(group + w)), index(kTileRows));
+        weightTiles.push_back(
+            amx::TileLoadOp::create(b, loc, aTileType, panel, ValueRange{row, index(0)}));
+      }
+      for (Value start : starts)
+        activationTiles.push_back(
+            amx::TileLoadOp::create(b, loc, aTileType, source, ValueRange{start, col}));
+      for (int64_t t = 0; t < aTiles; ++t)
+        for (int64_t w = 0; w < wTiles; ++w) {
+          Value &c = acc[t * wTiles + w];
+          c = amx::TileMulIOp::create(b, loc, accTileType, activationTiles[t], weightTiles[w], c,
+                                      /*isZextLhs=*/false, /*isZextRhs=*/false);
+        }
+      scf::YieldOp::create(b, loc, acc);
+    }
+    for (int64_t i = 0; i < aTiles * wTiles; ++i)
+      amx::TileStoreOp::create(b, loc, sums, ValueRange{index(i * kTileRows), index(0)},
+                               kLoop.getResult(i));
+  }
+
+  /// y rows for accumulator rows [sumRow, sumRow + 16), which hold
+  /// activation rows start + r: those in [firstNew, rows) are stored, the
+  /// others belong to another step.
+  void storeRows(Value sums, int64_t sumRow, Value start, Value firstNew, Value rows, Value n0,
+                 int64_t validRows) {
+    auto loop = scf::ForOp::create(b, loc, index(0), index(kTileRows), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value r = loop.getInductionVar();
+    Value m = add(start, r);
+    Value isNew = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, m, firstNew),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, m, rows));
+    auto branch = scf::IfOp::create(b, loc, isNew, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(branch.thenBlock());
+    auto sumType = VectorType::get({kTileRows}, b.getI32Type());
+    Value rowSums = vector::LoadOp::create(b, loc, sumType, sums, ValueRange{add(index(sumRow), r), index(0)});
+    storeScaled(m, n0, rowSums, divisor(m, kTileRows), validRows);
+  }
+
+  MfreeLayout layout;
+  int64_t aTiles, wTiles;
+  VectorType byteType;
+  amx::TileType aTileType, accTileType;
+};
+
+} // namespace
+
+bool amxSupports(const TargetDesc &target, int64_t k) {
+  return target.arch == "x86_64" && target.hasFeature("amx-int8") && k % kTileBytes == 0;
+}
+
+LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
+                             RewriterBase &rewriter) {
+  if (op.getWeight().getType().getPacking().getValue() != Packing::i2)
+    return op.emitOpError("the amx lowering reads the i2 packing");
+  int64_t k = op.getWeight().getType().getCols();
+  if (!target || !target->hasFeature("amx-int8"))
+    return op.emitOpError("the amx strategy needs an x86 target with amx-int8 (e.g. --cpu "
+                          "sapphirerapids)");
+  if (k % kTileBytes != 0)
+    return op.emitOpError("the amx strategy needs K to be a multiple of 64, got ") << k;
+  AmxEmitter(op, operands, target, rewriter).emit();
+  rewriter.eraseOp(op);
+  return success();
+}
+
+KernelAttr defaultAmxKernel(MLIRContext *ctx) {
+  return KernelAttr::get(ctx, Strategy::amx, /*lanes=*/16, /*tile_n=*/64, /*tile_m=*/2,
+                         /*unroll_k=*/2, /*prefetch=*/0, /*streams=*/1);
+}
+
+SearchSpace amxSearchSpace() {
+  std::vector<ParameterRange> params = {
+      {"tile_n", {16, 32, 64, 128}}, {"tile_m", {1, 2, 3, 4}}, {"unroll_k", {1, 2, 3, 4}}};
+  // One K step: tile_m x unroll_k tile products of 16 x 16 x 64.
+  auto work = [](const Candidate &c, int64_t) -> int64_t {
+    return c.kernel.getTileM() * c.kernel.getUnrollK() * kTileRows * kTileRows * kTileBytes;
+  };
+  return SearchSpace(Strategy::amx, {Packing::i2}, /*lanes=*/16, std::move(params), work);
+}
+
+} // namespace tern
