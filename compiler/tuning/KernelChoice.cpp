@@ -41,7 +41,7 @@ std::string microseconds(double us) {
 }
 
 /// The strategy when none is asked for: simt on GPUs; AMX tiles for m > 1
-/// where the CPU has them and the weights can be its i2 layout (2.4-2.9x
+/// where the CPU has them and the weights can be its i2 layout (2.7-3.2x
 /// mfree at m = 128 on an Intel Xeon, README); else mfree.
 Strategy defaultStrategy(const TargetDesc &target, const KernelRequest &request) {
   const TargetBackend *backend = lookupTargetBackend(target.arch);
