@@ -73,6 +73,17 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
       if (!retypable)
         packing = type.getPacking().getValue();
       std::optional<int64_t> tileN;
+      // Decode and prefill kernels of one weight: where both were tuned, the
+      // layout is the one that serves both best, not decode's favourite.
+      std::string layoutReason;
+      if (db && retypable && tunedRows(ops.front()) == 1 && tunedRows(ops.back()) > 1)
+        if (std::optional<SharedLayout> shared =
+                chooseSharedLayout(*target, type.getRows(), type.getCols(), threads,
+                                   tunedRows(ops.back()), *db)) {
+          packing = shared->packing;
+          tileN = shared->tileN;
+          layoutReason = "; " + shared->reason;
+        }
       for (BitLinearOp op : ops) {
         KernelRequest request{tunedRows(op), type.getRows(), type.getCols(), threads,
                               std::nullopt, packing, tileN};
@@ -86,7 +97,8 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
         packing = c.packing;
         tileN = c.kernel.getTileN();
         op.setKernelAttr(c.kernel);
-        op->setAttr("tern.kernel_reason", StringAttr::get(&getContext(), choice.reason));
+        op->setAttr("tern.kernel_reason",
+                    StringAttr::get(&getContext(), choice.reason + layoutReason));
       }
       if (retypable && *packing != type.getPacking().getValue())
         for (BitLinearOp op : ops)

@@ -8,6 +8,7 @@
 #include "mlir/AsmParser/AsmParser.h"
 
 #include <cstdio>
+#include <map>
 
 namespace tern {
 
@@ -60,9 +61,14 @@ Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
                            const KernelRequest &request) {
   Strategy strategy = request.strategy.value_or(defaultStrategy(target, request));
   KernelAttr kernel = defaultKernel(ctx, target, strategy, request.m);
-  if (request.tileN && *request.tileN != kernel.getTileN())
+  if (request.tileN && *request.tileN != kernel.getTileN()) {
+    // amx steps over whole groups of weight tiles: two where they pair up.
+    int64_t unrollK = kernel.getUnrollK();
+    if (strategy == Strategy::amx && (*request.tileN / kernel.getLanes()) % unrollK != 0)
+      unrollK = 1;
     kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),
-                             kernel.getUnrollK(), kernel.getPrefetch(), kernel.getStreams());
+                             unrollK, kernel.getPrefetch(), kernel.getStreams());
+  }
   return {strategy, request.packing.value_or(defaultPacking(strategy)), kernel};
 }
 
@@ -114,6 +120,51 @@ KernelChoice chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target,
     reason += ", the default " + microseconds(defaultUs);
   reason += ")";
   return {*chosen, reason};
+}
+
+std::optional<SharedLayout> chooseSharedLayout(const TargetDesc &target, int64_t n, int64_t k,
+                                               int64_t threads, int64_t prefillRows,
+                                               TuningDb &db) {
+  using Layout = std::pair<std::string, int64_t>; // packing, tile_n
+  // The fastest measurement per layout (rows come fastest first).
+  auto fastest = [&](int64_t m) {
+    std::map<Layout, double> best;
+    llvm::Expected<std::vector<Measurement>> rows =
+        db.measurements(TuningKey::of(target, n, k, m, threads));
+    if (!rows) {
+      llvm::consumeError(rows.takeError());
+      return best;
+    }
+    for (const Measurement &row : *rows)
+      if (row.status == "ok")
+        best.try_emplace({row.packing, row.tileN}, row.medianUs);
+    return best;
+  };
+  std::map<Layout, double> decode = fastest(1), prefill = fastest(prefillRows);
+  std::optional<Layout> chosen;
+  double chosenCost = 0;
+  std::string alternatives;
+  for (auto &[layout, decodeUs] : decode) {
+    auto it = prefill.find(layout);
+    if (it == prefill.end())
+      continue;
+    double cost = decodeUs + it->second / static_cast<double>(prefillRows);
+    char text[160];
+    std::snprintf(text, sizeof(text), "%s tile_n %lld: %.1f + %.1f us / %lld rows",
+                  layout.first.c_str(), static_cast<long long>(layout.second), decodeUs,
+                  it->second, static_cast<long long>(prefillRows));
+    alternatives += (alternatives.empty() ? "" : "; ") + std::string(text);
+    if (!chosen || cost < chosenCost) {
+      chosen = layout;
+      chosenCost = cost;
+    }
+  }
+  std::optional<Packing> packing = chosen ? symbolizePacking(chosen->first) : std::nullopt;
+  if (!packing)
+    return std::nullopt;
+  return SharedLayout{*packing, chosen->second,
+                      "the layout with the least decode time plus prefill time per row (" +
+                          alternatives + ")"};
 }
 
 } // namespace tern

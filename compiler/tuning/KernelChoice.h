@@ -41,6 +41,21 @@ KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strat
 KernelChoice chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target,
                           const KernelRequest &request, TuningDb *db);
 
+/// A weight layout that decode and prefill kernels share.
+struct SharedLayout {
+  Packing packing;
+  int64_t tileN;
+  std::string reason;
+};
+
+/// For weights read by a decode (m = 1) and a prefill (m = prefillRows)
+/// kernel: the layout whose fastest measured kernels cost least for as many
+/// prompt tokens as generated ones (decode time plus prefill time per row).
+/// Nullopt where no layout has measurements of both.
+std::optional<SharedLayout> chooseSharedLayout(const TargetDesc &target, int64_t n, int64_t k,
+                                               int64_t threads, int64_t prefillRows,
+                                               TuningDb &db);
+
 } // namespace tern
 
 #endif // TERN_COMPILER_TUNING_KERNELCHOICE_H

@@ -315,9 +315,53 @@ TEST_F(TuningDbTest, KernelChoiceFollowsTheFastestFittingMeasurement) {
             std::string::npos);
 }
 
+TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
+  auto target = resolveTarget("x86_64", "sapphirerapids", "");
+  ASSERT_TRUE(static_cast<bool>(target));
+  // Without data, prefill of i2 weights runs on AMX tiles, in the layout
+  // asked for; other packings and K that is not whole tiles take mfree.
+  KernelRequest prefill{128, 256, 512, 2, std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::amx);
+  prefill.tileN = 48;
+  KernelAttr odd = chooseKernel(&context(), *target, prefill, nullptr).candidate.kernel;
+  EXPECT_EQ(odd.getStrategy(), Strategy::amx);
+  EXPECT_EQ(odd.getTileN(), 48);
+  EXPECT_EQ((48 / 16) % odd.getUnrollK(), 0) << "an amx kernel must step over whole weight tiles";
+  prefill.packing = Packing::base3;
+  EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::mfree);
+  KernelRequest ragged{128, 256, 96, 2, std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(chooseKernel(&context(), *target, ragged, nullptr).candidate.strategy, Strategy::mfree);
+
+  // The shared layout: base3 decodes faster, but i2 with AMX prefill costs
+  // less per token; a layout measured for decode only does not count.
+  auto db = TuningDb::open(path);
+  ASSERT_TRUE(static_cast<bool>(db));
+  auto record = [&](int64_t m, const char *strategy, const char *packing, int64_t tileN,
+                    const char *kernel, double us) {
+    Measurement row = someMeasurement(kernel, us);
+    row.strategy = strategy;
+    row.packing = packing;
+    row.tileN = tileN;
+    ASSERT_FALSE(static_cast<bool>((*db)->record(TuningKey::of(*target, 256, 512, m, 2), row)));
+  };
+  record(1, "mfree", "base3", 48, "#tern.kernel<mfree, lanes = 16, tile_n = 48, tile_m = 1, unroll_k = 1>", 10);
+  record(1, "mfree", "i2", 64, "#tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 1>", 11);
+  record(1, "lut", "lut3", 64, "#tern.kernel<lut, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 1>", 1);
+  record(128, "mfree", "base3", 48, "#tern.kernel<mfree, lanes = 16, tile_n = 48, tile_m = 4, unroll_k = 1>", 1000);
+  record(128, "amx", "i2", 64, "#tern.kernel<amx, lanes = 16, tile_n = 64, tile_m = 2, unroll_k = 2>", 200);
+  std::optional<SharedLayout> shared = chooseSharedLayout(*target, 256, 512, 2, 128, **db);
+  ASSERT_TRUE(shared.has_value());
+  EXPECT_EQ(shared->packing, Packing::i2);
+  EXPECT_EQ(shared->tileN, 64);
+  EXPECT_NE(shared->reason.find("base3 tile_n 48: 10.0 + 1000.0 us / 128 rows"), std::string::npos)
+      << shared->reason;
+  EXPECT_FALSE(chooseSharedLayout(*target, 256, 512, 1, 128, **db).has_value())
+      << "no measurements for 1 thread";
+}
+
 TEST(SearchSpaceTest, EveryPointIsValidOrExplained) {
   for (auto [name, cpu] : {std::pair<const char *, const char *>{"x86_64", "x86-64-v4"},
-                           {"nvptx", "sm_90"}}) {
+                           {"x86_64", "sapphirerapids"}, {"nvptx", "sm_90"}}) {
     auto target = resolveTarget(name, cpu, "");
     ASSERT_TRUE(static_cast<bool>(target));
     for (int64_t m : {1, 128}) {

@@ -34,6 +34,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
 using namespace tern;
@@ -352,39 +353,51 @@ int runModel(int argc, char **argv) {
   base.run = runId();
   if (std::string error = shapeArgs.fill(base); !error.empty())
     return fail(error);
-  // Decode first: its winner fixes each weight's layout (strategy, packing,
-  // tile_n), which the prefill kernel reading the same weights must share.
+  // Decode first, over every layout; then prefill on the layout of each
+  // packing's fastest decode kernel (the weights are shared, so are their
+  // layouts). `ternc compile` takes the layout that serves both best.
   int64_t perShape = base.budget;
-  int64_t grandTotal = static_cast<int64_t>(shapes->size()) * 2 * perShape, doneBefore = 0;
+  int64_t estimate = static_cast<int64_t>(shapes->size()) * 3 * perShape, doneBefore = 0;
   ProgressLine line(shapeArgs.quiet);
   std::printf("Tuning %zu shapes of %s for %lld thread(s) into %s\n", shapes->size(),
               paths[0].c_str(), static_cast<long long>(common.threads), common.dbPath().c_str());
+  auto tuneOne = [&](TuneOptions options) -> llvm::Error {
+    TuningKey key = TuningKey::of(*target, options.n, options.k, options.m, common.threads);
+    int64_t planned = perShape;
+    auto result = tuner.tune(options, [&](const TuneProgress &p) {
+      planned = p.total;
+      line(key.describe(), p, doneBefore, estimate - perShape + p.total);
+    });
+    line.finish();
+    if (!result)
+      return result.takeError();
+    doneBefore += planned;
+    estimate += planned - perShape;
+    printResult(key, *result);
+    return llvm::Error::success();
+  };
   for (auto [n, k] : *shapes) {
-    std::optional<Measurement> decodeBest;
-    for (int64_t m : {int64_t(1), prefillRows}) {
-      TuneOptions options = base;
-      options.n = n;
-      options.k = k;
-      options.m = m;
-      if (m > 1 && decodeBest) {
-        options.strategy = symbolizeStrategy(decodeBest->strategy);
-        options.packing = symbolizePacking(decodeBest->packing);
-        options.tileN = decodeBest->tileN;
-      }
-      TuningKey key = TuningKey::of(*target, n, k, m, common.threads);
-      int64_t planned = perShape;
-      auto result = tuner.tune(options, [&](const TuneProgress &p) {
-        planned = p.total;
-        line(key.describe(), p, doneBefore, grandTotal - perShape + p.total);
-      });
-      line.finish();
-      if (!result)
-        return fail(result.takeError());
-      doneBefore += planned;
-      grandTotal += planned - perShape;
-      printResult(key, *result);
-      if (m == 1)
-        decodeBest = result->best;
+    TuneOptions decode = base;
+    decode.n = n;
+    decode.k = k;
+    decode.m = 1;
+    if (llvm::Error e = tuneOne(decode))
+      return fail(std::move(e));
+    auto rows = (*db)->measurements(TuningKey::of(*target, n, k, 1, common.threads));
+    if (!rows)
+      return fail(rows.takeError());
+    std::map<std::string, int64_t> layouts; // packing -> tile_n of its fastest decode
+    for (const Measurement &row : *rows)
+      if (row.status == "ok")
+        layouts.try_emplace(row.packing, row.tileN);
+    estimate += (static_cast<int64_t>(layouts.size()) - 2) * perShape;
+    for (auto &[packing, tileN] : layouts) {
+      TuneOptions prefill = decode;
+      prefill.m = prefillRows;
+      prefill.packing = symbolizePacking(packing);
+      prefill.tileN = tileN;
+      if (llvm::Error e = tuneOne(prefill))
+        return fail(std::move(e));
     }
   }
   std::printf("Done: `ternc compile --threads %lld` now uses these kernels.\n",
