@@ -8,12 +8,13 @@
 // The mfree i2 layout already has the weight tile's shape: a 64-byte vector
 // of a chunk's plane is four consecutive K values for each of 16 output
 // rows, i.e. one row of a weight tile. So, per block of tile_n output rows
-// (the parallel dimension):
-//   decode the block's weights once, w = plane - 1 in {-1, 0, 1}, into a
-//   stack panel of K/64 x tile_n/16 weight tiles;
+// (the parallel dimension), with a stack panel of K/64 x tile_n/16 weight
+// tiles:
 //   for each group of unroll_k weight tiles (16 output rows each):
 //     for each step of tile_m activation tiles (16 rows each):
-//       tile_m x unroll_k accumulator tiles over K, 64 at a time;
+//       tile_m x unroll_k accumulator tiles over K, 64 at a time, the first
+//       step decoding each weight tile into the panel (w = plane - 1 in
+//       {-1, 0, 1}) just before it multiplies it, the others reusing it;
 //       store them, divide by the scales, store the rows of y.
 // The weights are exact signed bytes, so no row sums are needed.
 //
@@ -101,23 +102,20 @@ private:
       auto panel = memref::AllocaOp::create(
           b, loc, MemRefType::get({steps * groups * kTileRows, kTileBytes}, b.getI8Type()),
           ValueRange{}, b.getI64IntegerAttr(64));
-      decodePanel(blockBytes, panel, steps, groups);
       auto sums = memref::AllocaOp::create(
           b, loc, MemRefType::get({aTiles * wTiles * kTileRows, kTileRows}, b.getI32Type()),
           ValueRange{}, b.getI64IntegerAttr(64));
       Value stepRows = index(aTiles * kTileRows);
-      for (int64_t group = 0; group < groups; group += wTiles) {
-        auto mLoop = scf::ForOp::create(b, loc, index(0), rows, stepRows);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(mLoop.getBody());
-        Value m0 = mLoop.getInductionVar();
+      Value lastStart = arith::SubIOp::create(b, loc, sourceRows, index(kTileRows));
+      // The first step of rows decodes the weight tiles it multiplies, so
+      // that the decoding overlaps the tile products; later steps reuse them.
+      auto emitStep = [&](Value m0, int64_t group, Value decodeFrom) {
         // Activation tile t starts at min(m0 + 16 t, sourceRows - 16).
-        Value lastStart = arith::SubIOp::create(b, loc, sourceRows, index(kTileRows));
         SmallVector<Value> starts;
         for (int64_t t = 0; t < aTiles; ++t)
           starts.push_back(
               arith::MinUIOp::create(b, loc, add(m0, index(t * kTileRows)), lastStart));
-        multiplyTiles(source, panel, sums, starts, steps, groups, group);
+        multiplyTiles(source, panel, sums, starts, steps, groups, group, decodeFrom);
         emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
           for (int64_t t = 0; t < aTiles; ++t)
             for (int64_t w = 0; w < wTiles; ++w) {
@@ -130,35 +128,43 @@ private:
                         std::min(firstValid, kTileRows));
             }
         });
+      };
+      for (int64_t group = 0; group < groups; group += wTiles) {
+        emitStep(index(0), group, blockBytes);
+        auto mLoop = scf::ForOp::create(b, loc, stepRows, rows, stepRows);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(mLoop.getBody());
+        emitStep(mLoop.getInductionVar(), group, Value());
       }
     });
   }
 
-  /// panel <- the block's weights as signed bytes, in weight tiles.
-  void decodePanel(Value blockBytes, Value panel, int64_t steps, int64_t groups) {
-    auto loop = scf::ForOp::create(b, loc, index(0), index(steps * kChunksPerStep), index(1));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value chunk = loop.getInductionVar();
-    Value step = arith::DivUIOp::create(b, loc, chunk, index(kChunksPerStep));
-    Value quadRow = mul(arith::RemUIOp::create(b, loc, chunk, index(kChunksPerStep)),
-                        index(MfreeLayout::kBytesPerLane));
-    Value chunkBytes = add(blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
+  /// Weight tile (step, group) of the panel <- the block's weights at
+  /// `blockBytes`, as signed bytes: the four chunks of the step, each
+  /// group's 64-byte vector split into its four planes.
+  void decodeTile(Value blockBytes, Value panel, Value step, int64_t groups, int64_t group) {
     Value one = splat(byteType, 1);
-    for (int64_t group = 0; group < groups; ++group) {
-      Value packed = loadWeights(byteType, add(chunkBytes, i64(group * layout.vectorBytes())), 0);
-      Value tileRow = add(mul(add(mul(step, index(groups)), index(group)), index(kTileRows)), quadRow);
+    Value tileRow = mul(add(mul(step, index(groups)), index(group)), index(kTileRows));
+    for (int64_t c = 0; c < kChunksPerStep; ++c) {
+      Value chunk = add(mul(step, index(kChunksPerStep)), index(c));
+      Value packed = loadWeights(
+          byteType,
+          add(blockBytes, add(mul(toI64(chunk), i64(layout.chunkBytes())),
+                              i64(group * layout.vectorBytes()))),
+          0);
       for (int64_t plane = 0; plane < 4; ++plane) {
         Value signedWeights = arith::SubIOp::create(b, loc, unpackI2(packed, plane), one);
-        vector::StoreOp::create(b, loc, signedWeights, panel, ValueRange{add(tileRow, index(plane)), index(0)});
+        Value row = add(tileRow, index(c * MfreeLayout::kBytesPerLane + plane));
+        vector::StoreOp::create(b, loc, signedWeights, panel, ValueRange{row, index(0)});
       }
     }
   }
 
   /// sums <- the accumulator tiles of activation tiles at `starts` times
-  /// weight tiles [group, group + wTiles), over all of K.
+  /// weight tiles [group, group + wTiles), over all of K; each weight tile is
+  /// first decoded from the block's weights at `decodeFrom` where it is set.
   void multiplyTiles(Value source, Value panel, Value sums, ArrayRef<Value> starts, int64_t steps,
-                     int64_t groups, int64_t group) {
+                     int64_t groups, int64_t group, Value decodeFrom) {
     SmallVector<Value> init;
     for (int64_t i = 0; i < aTiles * wTiles; ++i)
       init.push_back(amx::TileZeroOp::create(b, loc, accTileType));
@@ -170,6 +176,8 @@ private:
       Value col = mul(step, index(kTileBytes));
       SmallVector<Value> weightTiles, activationTiles, acc(kLoop.getRegionIterArgs());
       for (int64_t w = 0; w < wTiles; ++w) {
+        if (decodeFrom)
+          decodeTile(decodeFrom, panel, step, groups, group + w);
         Value row = mul(add(mul(step, index(groups)), index(group + w)), index(kTileRows));
         weightTiles.push_back(
             amx::TileLoadOp::create(b, loc, aTileType, panel, ValueRange{row, index(0)}));
