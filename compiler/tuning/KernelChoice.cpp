@@ -44,14 +44,16 @@ std::string microseconds(double us) {
 /// The strategy when none is asked for: simt on GPUs; AMX tiles for m > 1
 /// where the CPU has them and the weights can be its i2 layout (2.7-3.2x
 /// mfree at m = 128 on an Intel Xeon, README); else mfree.
-Strategy defaultStrategy(const TargetDesc &target, const KernelRequest &request) {
+Strategy defaultStrategy(mlir::MLIRContext *ctx, const TargetDesc &target,
+                         const KernelRequest &request) {
   const TargetBackend *backend = lookupTargetBackend(target.arch);
   if (backend->gpuMapping())
     return Strategy::simt;
   bool amxLayout = (!request.packing || *request.packing == Packing::i2) &&
                    backend->vectorLanes(target) == 16 &&
                    (!request.tileN || *request.tileN % 16 == 0);
-  if (request.m > 1 && amxLayout && amxSupports(target, request.k))
+  if (request.m > 1 && amxLayout &&
+      amxSupports(target, request.k, request.tileN.value_or(defaultAmxKernel(ctx).getTileN())))
     return Strategy::amx;
   return request.packing ? strategyForPacking(*request.packing) : Strategy::mfree;
 }
@@ -59,7 +61,7 @@ Strategy defaultStrategy(const TargetDesc &target, const KernelRequest &request)
 /// The default, with tile_n moved to a fixed layout's where one is asked.
 Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
                            const KernelRequest &request) {
-  Strategy strategy = request.strategy.value_or(defaultStrategy(target, request));
+  Strategy strategy = request.strategy.value_or(defaultStrategy(ctx, target, request));
   KernelAttr kernel = defaultKernel(ctx, target, strategy, request.m);
   if (request.tileN && *request.tileN != kernel.getTileN()) {
     // amx steps over whole groups of weight tiles: two where they pair up.

@@ -331,6 +331,9 @@ TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
   EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::mfree);
   KernelRequest ragged{128, 256, 96, 2, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(chooseKernel(&context(), *target, ragged, nullptr).candidate.strategy, Strategy::mfree);
+  // A block's decoded weights would not fit the stack budget.
+  KernelRequest deep{128, 256, 32768, 2, std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(chooseKernel(&context(), *target, deep, nullptr).candidate.strategy, Strategy::mfree);
 
   // The shared layout: base3 decodes faster, but i2 with AMX prefill costs
   // less per token; a layout measured for decode only does not count.

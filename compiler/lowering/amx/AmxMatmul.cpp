@@ -43,6 +43,9 @@ using packing::MfreeLayout;
 constexpr int64_t kTileRows = 16;  // rows of every tile
 constexpr int64_t kTileBytes = 64; // bytes of an int8 tile row
 constexpr int64_t kChunksPerStep = kTileBytes / 16; // i2 chunks (16 K values) per K step
+// A block's decoded weights (K x tile_n bytes) live on the stack of the
+// thread that runs it; runtime.h promises callers at most this much.
+constexpr int64_t kMaxPanelBytes = 1 << 20;
 
 class AmxEmitter : MatmulEmitter {
 public:
@@ -226,8 +229,9 @@ private:
 
 } // namespace
 
-bool amxSupports(const TargetDesc &target, int64_t k) {
-  return target.arch == "x86_64" && target.hasFeature("amx-int8") && k % kTileBytes == 0;
+bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN) {
+  return target.arch == "x86_64" && target.hasFeature("amx-int8") && k % kTileBytes == 0 &&
+         k * tileN <= kMaxPanelBytes;
 }
 
 LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
@@ -240,6 +244,11 @@ LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands, const 
                           "sapphirerapids)");
   if (k % kTileBytes != 0)
     return op.emitOpError("the amx strategy needs K to be a multiple of 64, got ") << k;
+  int64_t tileN = op.getKernel().getTileN();
+  if (k * tileN > kMaxPanelBytes)
+    return op.emitOpError("the amx strategy keeps a block's decoded weights (K x tile_n = ")
+           << k * tileN << " bytes) on the stack, at most " << kMaxPanelBytes
+           << "; use a smaller tile_n";
   AmxEmitter(op, operands, target, rewriter).emit();
   rewriter.eraseOp(op);
   return success();

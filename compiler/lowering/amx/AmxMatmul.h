@@ -13,8 +13,9 @@ namespace tern {
 mlir::LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands,
                                    const TargetDesc *target, mlir::RewriterBase &rewriter);
 
-/// Whether the amx strategy can run an n x k matmul on `target`.
-bool amxSupports(const TargetDesc &target, int64_t k);
+/// Whether the amx strategy can run a matmul of K = `k` in blocks of `tileN`
+/// output rows on `target`.
+bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN);
 
 /// The documented default: blocks of 64 output rows (the decode kernels'
 /// layout), 2 x 2 accumulator tiles (32 activation rows by 32 output rows per

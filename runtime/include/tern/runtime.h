@@ -31,7 +31,9 @@ const char *tern_version(void);
 typedef struct tern_runtime tern_runtime;
 
 /* A pool of num_threads threads (the caller counts as one); num_threads <= 0
- * means one per online CPU. */
+ * means one per online CPU. Kernels keep per-call scratch on the stacks of
+ * the threads that run them, up to about 1.1 MiB (AMX prefill: a block's
+ * decoded weights): call them from threads with 2 MiB of stack or more. */
 tern_runtime *tern_runtime_create(int num_threads);
 void tern_runtime_destroy(tern_runtime *runtime);
 int tern_runtime_num_threads(const tern_runtime *runtime);
