@@ -32,8 +32,9 @@ typedef struct tern_runtime tern_runtime;
 
 /* A pool of num_threads threads (the caller counts as one); num_threads <= 0
  * means one per online CPU. Kernels keep per-call scratch on the stacks of
- * the threads that run them, up to about 1.1 MiB (AMX prefill: a block's
- * decoded weights): call them from threads with 2 MiB of stack or more. */
+ * the threads that run them, up to about 2 MiB (AMX prefill: a block's
+ * decoded weights, and a zero-padded copy of fewer than 16 activation rows):
+ * call them from threads with 4 MiB of stack or more (Linux's default is 8). */
 tern_runtime *tern_runtime_create(int num_threads);
 void tern_runtime_destroy(tern_runtime *runtime);
 int tern_runtime_num_threads(const tern_runtime *runtime);
