@@ -42,17 +42,16 @@ std::string microseconds(double us) {
 }
 
 /// The strategy when none is asked for: simt on GPUs; AMX tiles for m > 1
-/// where the CPU has them and the weights can be its i2 layout (2.7-3.2x
+/// where the CPU has them and the weights can be its i2 layout (about 3x
 /// mfree at m = 128 on an Intel Xeon, README); else mfree.
 Strategy defaultStrategy(mlir::MLIRContext *ctx, const TargetDesc &target,
                          const KernelRequest &request) {
   const TargetBackend *backend = lookupTargetBackend(target.arch);
   if (backend->gpuMapping())
     return Strategy::simt;
-  bool amxLayout = (!request.packing || *request.packing == Packing::i2) &&
-                   backend->vectorLanes(target) == 16 &&
-                   (!request.tileN || *request.tileN % 16 == 0);
-  if (request.m > 1 && amxLayout &&
+  bool i2Layout = (!request.packing || *request.packing == Packing::i2) &&
+                  backend->vectorLanes(target) == 16;
+  if (request.m > 1 && i2Layout &&
       amxSupports(target, request.k, request.tileN.value_or(defaultAmxKernel(ctx).getTileN())))
     return Strategy::amx;
   return request.packing ? strategyForPacking(*request.packing) : Strategy::mfree;

@@ -231,7 +231,7 @@ private:
 
 bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN) {
   return target.arch == "x86_64" && target.hasFeature("amx-int8") && k % kTileBytes == 0 &&
-         k * tileN <= kMaxPanelBytes;
+         tileN % kTileRows == 0 && k * tileN <= kMaxPanelBytes;
 }
 
 LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
