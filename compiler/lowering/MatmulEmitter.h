@@ -22,6 +22,11 @@ struct MatmulOperands {
   mlir::Value a, aScale, weights, weightScale, out;
 };
 
+/// Kernels that decode a block's weights (K x tile_n bytes) keep them on the
+/// stack of the thread that runs the block; runtime.h promises callers at
+/// most this much.
+constexpr int64_t kMaxPanelBytes = 1 << 20;
+
 class MatmulEmitter {
 protected:
   /// `target` is null where the module names none (generic code).

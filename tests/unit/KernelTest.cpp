@@ -69,10 +69,12 @@ struct Shape {
 };
 
 // Ragged N and K (not multiples of any tile, chunk or group; K = 101 only for
-// lut3, the packing that pads K), tiny ones, and the four BitNet b1.58 2B4T
-// projections.
-const Shape kShapes[] = {{33, 100}, {17, 16},    {1, 4},      {35, 52},    {64, 2564},  {70, 101},
-                         {640, 2560}, {2560, 2560}, {6912, 2560}, {2560, 6912}};
+// lut3, the packing that pads K), tiny ones, the four BitNet b1.58 2B4T
+// projections, and a K long enough that 64-row prefill blocks pass the stack
+// panel of decoded weights (mfree decodes them inline there).
+const Shape kShapes[] = {{33, 100},   {17, 16},    {1, 4},       {35, 52},
+                         {64, 2564},  {70, 101},   {640, 2560},  {2560, 2560},
+                         {6912, 2560}, {2560, 6912}, {66, 16400}};
 
 const int64_t kRows[] = {1, 3, 8, 128};
 

@@ -43,9 +43,6 @@ using packing::MfreeLayout;
 constexpr int64_t kTileRows = 16;  // rows of every tile
 constexpr int64_t kTileBytes = 64; // bytes of an int8 tile row
 constexpr int64_t kChunksPerStep = kTileBytes / 16; // i2 chunks (16 K values) per K step
-// A block's decoded weights (K x tile_n bytes) live on the stack of the
-// thread that runs it; runtime.h promises callers at most this much.
-constexpr int64_t kMaxPanelBytes = 1 << 20;
 
 class AmxEmitter : MatmulEmitter {
 public:

@@ -19,14 +19,16 @@
 // decoding, no row sums.
 //
 // Loop nest, per block of tile_n output rows (the parallel dimension):
+//   i2 with tile_m > 1 (prefill): decode the block's weights once into a
+//   stack panel (K x tile_n bytes, at most kMaxPanelBytes)
 //   for each tile of tile_m activation rows:
 //     tile_m x (tile_n / lanes) int32 accumulators (two sets for linear base3)
 //     for each chunk of 16 (i2) or 20 (base3) K values, unrolled by unroll_k
 //     (on targets whose int32 step takes two multiplies, in runs of int16
 //     accumulation, each widened into the int32 sums after at most 63 steps):
 //       load tile_n / lanes weight vectors (and prefetch `prefetch` chunks
-//       ahead); for each of their 4 or 5 planes, decode and accumulate into
-//       every row
+//       ahead); for each of their 4 or 5 planes, decode (or load from the
+//       panel) and accumulate into every row
 //     subtract the row sums, convert, divide by the scales, store
 //
 //===----------------------------------------------------------------------===//
@@ -96,6 +98,8 @@ public:
         for (int64_t s = 0; s < streams; ++s)
           prefetchRange(add(blockBytes, i64(s * (k / layout.chunk() / streams) * layout.chunkBytes())),
                         std::min(prefetch, layout.chunks()) * layout.chunkBytes());
+      if (decodesIntoPanel())
+        panel = emitPanel(blockBytes);
       emitRowTiles(index(0), rows, tileM, [&](Value m0, int64_t tileRows) {
         emitTile(block, blockBytes, firstRow, m0, tileRows, rowSums);
       });
@@ -103,6 +107,38 @@ public:
   }
 
 private:
+  /// Prefill tiles read every weight once per tile of rows: decoding a
+  /// block's weights once into a stack panel takes the shifts and masks out
+  /// of the inner loop, which is then loads and dot products only.
+  bool decodesIntoPanel() const {
+    return decode == Decode::I2 && tileM > 1 && k * layout.p.tileN <= kMaxPanelBytes;
+  }
+
+  /// The block's weights as {0,1,2} bytes, one vector per (chunk, plane, vector).
+  Value emitPanel(Value blockBytes) {
+    int64_t vectors = layout.vectorsPerChunk(), chunks = layout.chunks();
+    auto panelType = MemRefType::get({chunks * layout.planes() * vectors, layout.p.lanes * 4},
+                                     b.getI8Type());
+    auto decoded = memref::AllocaOp::create(b, loc, panelType, ValueRange{}, b.getI64IntegerAttr(64));
+    auto loop = scf::ForOp::create(b, loc, index(0), index(chunks), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value chunk = loop.getInductionVar();
+    Value chunkBytes = add(blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
+    for (int64_t v = 0; v < vectors; ++v) {
+      Value packed = loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())), 0);
+      for (int64_t plane = 0; plane < layout.planes(); ++plane)
+        vector::StoreOp::create(b, loc, unpackI2(packed, plane), decoded,
+                                ValueRange{panelRow(chunk, plane, v), index(0)});
+    }
+    return decoded;
+  }
+
+  Value panelRow(Value chunk, int64_t plane, int64_t v) {
+    int64_t vectors = layout.vectorsPerChunk();
+    return add(mul(chunk, index(layout.planes() * vectors)), index(plane * vectors + v));
+  }
+
   /// Accumulator sets per (row, vector): linear base3 keeps sum a_s x_s and
   /// sum a_s x_{s+1} apart.
   int64_t sets() const { return decode == Decode::Base3Linear ? 2 : 1; }
@@ -262,7 +298,7 @@ private:
     Value m0 = chunks.m0;
     Value chunkBytes = add(chunks.blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
     SmallVector<Value> packed;
-    for (int64_t v = 0; v < vectors; ++v)
+    for (int64_t v = 0; v < vectors && !panel; ++v)
       packed.push_back(loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())),
                                    prefetch * layout.chunkBytes()));
     SmallVector<Value> x = packed; // base3: x_s of every vector
@@ -293,7 +329,12 @@ private:
         };
         switch (decode) {
         case Decode::I2:
-          accumulate(0, unpackI2(packed[v], plane), 2);
+          accumulate(0,
+                     panel ? vector::LoadOp::create(b, loc, byteType, panel,
+                                                    ValueRange{panelRow(chunk, plane, v), index(0)})
+                                 .getResult()
+                           : unpackI2(packed[v], plane),
+                     2);
           break;
         case Decode::Base3Digits:
           accumulate(0, base3Digit(x[v]), 2);
@@ -338,6 +379,7 @@ private:
   Packing packing;
   int64_t tileM, unrollK, prefetch, streams;
   Decode decode;
+  Value panel; // the block's decoded weights, where decodesIntoPanel()
   StringRef registerConstraint; // empty: no target, no asm barrier
   int64_t int16Run = 0; // chunks per int16 run; 0: int32 throughout
   VectorType accType, byteType, pairType;

@@ -32,8 +32,9 @@ typedef struct tern_runtime tern_runtime;
 
 /* A pool of num_threads threads (the caller counts as one); num_threads <= 0
  * means one per online CPU. Kernels keep per-call scratch on the stacks of
- * the threads that run them, up to about 2 MiB (AMX prefill: a block's
- * decoded weights, and a zero-padded copy of fewer than 16 activation rows):
+ * the threads that run them, up to about 2 MiB (prefill: a block's decoded
+ * weights, at most 1 MiB; AMX also a zero-padded copy of fewer than 16
+ * activation rows):
  * call them from threads with 4 MiB of stack or more (Linux's default is 8). */
 tern_runtime *tern_runtime_create(int num_threads);
 void tern_runtime_destroy(tern_runtime *runtime);

@@ -42,18 +42,43 @@ func.func @ragged(%a: memref<?x20xi8>, %as: memref<?xf32>, %w: !tern.ternary<40x
 }
 
 // A register tile of 4 rows: a main loop over tiles of 4 and a remainder loop
-// over single rows, each with tile_m x (tile_n / lanes) accumulators.
+// over single rows, each with tile_m x (tile_n / lanes) accumulators. Each
+// block's weights are first decoded into a stack panel, one vector per
+// (chunk, plane, vector): 4 chunks x 4 planes x 2 vectors; the tiles then
+// load them instead of shifting and masking.
 // CHECK-LABEL: func.func @tiled(
 // CHECK:         scf.parallel
+// CHECK:           %[[PANEL:.*]] = memref.alloca() {alignment = 64 : i64} : memref<32x32xi8>
+// CHECK:           scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK:             llvm.load %{{.*}} : !llvm.ptr -> vector<32xi8>
+// CHECK:             arith.andi %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK:             vector.store %{{.*}}, %[[PANEL]]
 // CHECK:           %[[FULL:.*]] = arith.subi %{{.*}}, %{{.*}} : index
 // CHECK:           scf.for %{{.*}} = %c0 to %[[FULL]] step %c4
 // CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// CHECK-NOT:           arith.shrui
+// CHECK:               vector.load %[[PANEL]]
+// CHECK:               tern.vdot
 // CHECK:           scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c1
 // CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>)
 func.func @tiled(%a: memref<?x64xi8>, %as: memref<?xf32>, %w: !tern.ternary<32x64, #tern.packing<i2>>,
                  %ws: f32, %y: memref<?x32xf32>) {
   tern.matmul ins(%a, %as, %w, %ws : memref<?x64xi8>, memref<?xf32>, !tern.ternary<32x64, #tern.packing<i2>>, f32)
               outs(%y : memref<?x32xf32>) {kernel = #tern.kernel<mfree, lanes = 8, tile_n = 16, tile_m = 4, unroll_k = 1>}
+  return
+}
+
+// A block whose decoded weights would pass the 1 MiB stack panel
+// (K x tile_n = 16400 x 64 bytes) decodes them in the loop of every tile.
+// CHECK-LABEL: func.func @beyond_panel(
+// CHECK-NOT:     memref.alloca() {alignment
+// CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c4
+// CHECK:           scf.for
+// CHECK:             arith.shrui %{{.*}}, %{{.*}} : vector<64xi8>
+func.func @beyond_panel(%a: memref<?x16400xi8>, %as: memref<?xf32>, %w: !tern.ternary<64x16400, #tern.packing<i2>>,
+                        %ws: f32, %y: memref<?x64xf32>) {
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x16400xi8>, memref<?xf32>, !tern.ternary<64x16400, #tern.packing<i2>>, f32)
+              outs(%y : memref<?x64xf32>) {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 4, unroll_k = 1>}
   return
 }
 
