@@ -118,15 +118,8 @@ private:
         multiplyTiles(source, panel, sums, starts, steps, groups, group, decodeFrom);
         emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
           for (int64_t t = 0; t < aTiles; ++t)
-            for (int64_t w = 0; w < wTiles; ++w) {
-              int64_t firstValid = validRows - (group + w) * kTileRows;
-              if (firstValid <= 0)
-                continue;
-              storeRows(sums, (t * wTiles + w) * kTileRows, starts[t],
-                        add(m0, index(t * kTileRows)), rows,
-                        add(firstRow, index((group + w) * kTileRows)),
-                        std::min(firstValid, kTileRows));
-            }
+            storeRows(sums, t, starts[t], add(m0, index(t * kTileRows)), rows, firstRow, group,
+                      validRows);
         });
       };
       for (int64_t group = 0; group < groups; group += wTiles) {
@@ -198,24 +191,30 @@ private:
                                kLoop.getResult(i));
   }
 
-  /// y rows for accumulator rows [sumRow, sumRow + 16), which hold
-  /// activation rows start + r: those in [firstNew, rows) are stored, the
-  /// others belong to another step.
-  void storeRows(Value sums, int64_t sumRow, Value start, Value firstNew, Value rows, Value n0,
-                 int64_t validRows) {
-    auto loop = scf::ForOp::create(b, loc, index(0), index(kTileRows), index(1));
+  /// y rows of activation tile t, whose accumulator rows hold activation
+  /// rows start + r: those in [firstNew, rows) are stored (the others belong
+  /// to another step), for the weight tiles of the group with rows among the
+  /// block's first validRows.
+  void storeRows(Value sums, int64_t t, Value start, Value firstNew, Value rows, Value firstRow,
+                 int64_t group, int64_t validRows) {
+    Value end = arith::MinUIOp::create(b, loc, add(start, index(kTileRows)), rows);
+    auto loop = scf::ForOp::create(b, loc, arith::MaxUIOp::create(b, loc, start, firstNew), end,
+                                   index(1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value r = loop.getInductionVar();
-    Value m = add(start, r);
-    Value isNew = arith::AndIOp::create(
-        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, m, firstNew),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, m, rows));
-    auto branch = scf::IfOp::create(b, loc, isNew, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(branch.thenBlock());
+    Value m = loop.getInductionVar();
+    Value r = arith::SubIOp::create(b, loc, m, start);
+    Value scale = divisor(m, kTileRows);
     auto sumType = VectorType::get({kTileRows}, b.getI32Type());
-    Value rowSums = vector::LoadOp::create(b, loc, sumType, sums, ValueRange{add(index(sumRow), r), index(0)});
-    storeScaled(m, n0, rowSums, divisor(m, kTileRows), validRows);
+    for (int64_t w = 0; w < wTiles; ++w) {
+      int64_t firstValid = validRows - (group + w) * kTileRows;
+      if (firstValid <= 0)
+        break;
+      Value sumRow = add(index((t * wTiles + w) * kTileRows), r);
+      Value rowSums = vector::LoadOp::create(b, loc, sumType, sums, ValueRange{sumRow, index(0)});
+      storeScaled(m, add(firstRow, index((group + w) * kTileRows)), rowSums, scale,
+                  std::min(firstValid, kTileRows));
+    }
   }
 
   MfreeLayout layout;
