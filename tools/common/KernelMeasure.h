@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -54,13 +55,30 @@ struct Timing {
   double spread() const { return median > 0 ? (max - min) / median : 0; }
 };
 
+/// Storage on 64-byte boundaries, as a compiled model's scratch buffers place
+/// every activation. AMX tile rows that straddle two cache lines load more
+/// slowly (2560x2560 at m = 128 with 16-byte aligned rows: 1058 against 885
+/// us a call).
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U> CacheLineAllocator(const CacheLineAllocator<U> &) {}
+  T *allocate(size_t count) {
+    return static_cast<T *>(::operator new(count * sizeof(T), std::align_val_t(64)));
+  }
+  void deallocate(T *p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  bool operator==(const CacheLineAllocator &) const { return true; }
+};
+
 /// Random ternary weights and quantized activations of an n x k matmul with
 /// m rows, and the reference's result: computed once, shared by every
 /// kernel of the shape.
 struct ReferenceCase {
   ReferenceCase(int64_t n, int64_t k, int64_t m);
   int64_t n, k, m;
-  std::vector<int8_t> w, a;
+  std::vector<int8_t> w;
+  std::vector<int8_t, CacheLineAllocator<int8_t>> a;
   std::vector<float> aScale, expected;
 };
 
