@@ -95,6 +95,7 @@ private:
   /// (sourceRows >= 16 rows) and storing the first `rows` rows of y.
   void emitBlocks(Value source, Value sourceRows, Value rows) {
     int64_t steps = k / kTileBytes, groups = layout.vectorsPerChunk();
+    int64_t sumRows = aTiles * wTiles * kTileRows;
     emitParallel(index(layout.blocks()), [&](Value block) {
       Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
       Value firstRow = mul(block, index(layout.p.tileN));
@@ -102,35 +103,65 @@ private:
       auto panel = memref::AllocaOp::create(
           b, loc, MemRefType::get({steps * groups * kTileRows, kTileBytes}, b.getI8Type()),
           ValueRange{}, b.getI64IntegerAttr(64));
+      // Two sets of accumulator rows, one per parity of the step: a step's
+      // tile products run while the previous step's rows are scaled and
+      // stored from the other set.
       auto sums = memref::AllocaOp::create(
-          b, loc, MemRefType::get({aTiles * wTiles * kTileRows, kTileRows}, b.getI32Type()),
-          ValueRange{}, b.getI64IntegerAttr(64));
+          b, loc, MemRefType::get({2 * sumRows, kTileRows}, b.getI32Type()), ValueRange{},
+          b.getI64IntegerAttr(64));
       Value stepRows = index(aTiles * kTileRows);
       Value lastStart = arith::SubIOp::create(b, loc, sourceRows, index(kTileRows));
-      // The first step of rows decodes the weight tiles it multiplies, so
-      // that the decoding overlaps the tile products; later steps reuse them.
-      auto emitStep = [&](Value m0, int64_t group, Value decodeFrom) {
-        // Activation tile t starts at min(m0 + 16 t, sourceRows - 16).
+      // Activation tile t of the step at m0 starts at min(m0 + 16 t, sourceRows - 16).
+      auto startsAt = [&](Value m0) {
         SmallVector<Value> starts;
         for (int64_t t = 0; t < aTiles; ++t)
           starts.push_back(
               arith::MinUIOp::create(b, loc, add(m0, index(t * kTileRows)), lastStart));
-        multiplyTiles(source, panel, sums, starts, steps, groups, group, decodeFrom);
-        emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
-          for (int64_t t = 0; t < aTiles; ++t)
-            storeRows(sums, t, starts[t], add(m0, index(t * kTileRows)), rows, firstRow, group,
-                      validRows);
-        });
+        return starts;
       };
-      for (int64_t group = 0; group < groups; group += wTiles) {
-        emitStep(index(0), group, blockBytes);
-        auto mLoop = scf::ForOp::create(b, loc, stepRows, rows, stepRows);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(mLoop.getBody());
-        emitStep(mLoop.getInductionVar(), group, Value());
-      }
+      auto setOf = [&](Value m0) {
+        Value parity = arith::RemUIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, m0, stepRows), index(2));
+        return mul(parity, index(sumRows));
+      };
+      emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
+        for (int64_t group = 0; group < groups; group += wTiles) {
+          // The first step of rows decodes the weight tiles it multiplies,
+          // so that the decoding overlaps the tile products; later steps
+          // reuse them.
+          multiplyTiles(source, panel, sums, index(0), startsAt(index(0)), steps, groups, group,
+                        blockBytes, nullptr);
+          {
+            auto mLoop = scf::ForOp::create(b, loc, stepRows, rows, stepRows);
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToStart(mLoop.getBody());
+            Value m0 = mLoop.getInductionVar();
+            // Every step before the last is whole: its rows are all new.
+            Value previous = arith::SubIOp::create(b, loc, m0, stepRows);
+            PendingRows pending{sums, setOf(previous), previous, firstRow, group, validRows};
+            multiplyTiles(source, panel, sums, setOf(m0), startsAt(m0), steps, groups, group,
+                          Value(), &pending);
+          }
+          // The last step's rows; its tiles may overlap an earlier step's.
+          Value lastM0 = mul(arith::DivUIOp::create(
+                                 b, loc, arith::SubIOp::create(b, loc, rows, index(1)), stepRows),
+                             stepRows);
+          Value lastSet = setOf(lastM0);
+          SmallVector<Value> lastStarts = startsAt(lastM0);
+          for (int64_t t = 0; t < aTiles; ++t)
+            storeRows(sums, lastSet, t, lastStarts[t], add(lastM0, index(t * kTileRows)), rows,
+                      firstRow, group, validRows);
+        }
+      });
     });
   }
+
+  /// A whole step's accumulator rows waiting in `sums` from row `set` on, for
+  /// activation rows [m0, m0 + 16 tile_m).
+  struct PendingRows {
+    Value sums, set, m0, firstRow;
+    int64_t group, validRows;
+  };
 
   /// Weight tile (step, group) of the panel <- the block's weights at
   /// `blockBytes`, as signed bytes: the four chunks of the step, each
@@ -153,11 +184,14 @@ private:
     }
   }
 
-  /// sums <- the accumulator tiles of activation tiles at `starts` times
-  /// weight tiles [group, group + wTiles), over all of K; each weight tile is
-  /// first decoded from the block's weights at `decodeFrom` where it is set.
-  void multiplyTiles(Value source, Value panel, Value sums, ArrayRef<Value> starts, int64_t steps,
-                     int64_t groups, int64_t group, Value decodeFrom) {
+  /// sums[set...] <- the accumulator tiles of activation tiles at `starts`
+  /// times weight tiles [group, group + wTiles), over all of K; each weight
+  /// tile is first decoded from the block's weights at `decodeFrom` where it
+  /// is set. Row r of the `pending` step is stored in K step r, its vector
+  /// work beside the tile products (after the loop where K has fewer steps).
+  void multiplyTiles(Value source, Value panel, Value sums, Value set, ArrayRef<Value> starts,
+                     int64_t steps, int64_t groups, int64_t group, Value decodeFrom,
+                     const PendingRows *pending) {
     SmallVector<Value> init;
     for (int64_t i = 0; i < aTiles * wTiles; ++i)
       init.push_back(amx::TileZeroOp::create(b, loc, accTileType));
@@ -184,33 +218,57 @@ private:
           c = amx::TileMulIOp::create(b, loc, accTileType, activationTiles[t], weightTiles[w], c,
                                       /*isZextLhs=*/false, /*isZextRhs=*/false);
         }
+      if (pending) {
+        auto inTile = scf::IfOp::create(
+            b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, step, index(kTileRows)),
+            /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard ifGuard(b);
+        b.setInsertionPointToStart(inTile.thenBlock());
+        storePendingRow(*pending, step);
+      }
       scf::YieldOp::create(b, loc, acc);
     }
+    if (pending)
+      for (int64_t r = steps; r < kTileRows; ++r)
+        storePendingRow(*pending, index(r));
     for (int64_t i = 0; i < aTiles * wTiles; ++i)
-      amx::TileStoreOp::create(b, loc, sums, ValueRange{index(i * kTileRows), index(0)},
+      amx::TileStoreOp::create(b, loc, sums, ValueRange{add(set, index(i * kTileRows)), index(0)},
                                kLoop.getResult(i));
+  }
+
+  /// Row r of every activation tile of a pending step.
+  void storePendingRow(const PendingRows &p, Value r) {
+    for (int64_t t = 0; t < aTiles; ++t)
+      storeRow(p.sums, p.set, t, r, add(p.m0, add(index(t * kTileRows), r)), p.firstRow, p.group,
+               p.validRows);
   }
 
   /// y rows of activation tile t, whose accumulator rows hold activation
   /// rows start + r: those in [firstNew, rows) are stored (the others belong
-  /// to another step), for the weight tiles of the group with rows among the
-  /// block's first validRows.
-  void storeRows(Value sums, int64_t t, Value start, Value firstNew, Value rows, Value firstRow,
-                 int64_t group, int64_t validRows) {
+  /// to another step).
+  void storeRows(Value sums, Value set, int64_t t, Value start, Value firstNew, Value rows,
+                 Value firstRow, int64_t group, int64_t validRows) {
     Value end = arith::MinUIOp::create(b, loc, add(start, index(kTileRows)), rows);
     auto loop = scf::ForOp::create(b, loc, arith::MaxUIOp::create(b, loc, start, firstNew), end,
                                    index(1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value m = loop.getInductionVar();
-    Value r = arith::SubIOp::create(b, loc, m, start);
+    storeRow(sums, set, t, arith::SubIOp::create(b, loc, m, start), m, firstRow, group, validRows);
+  }
+
+  /// y[m] for accumulator row r of activation tile t, for the weight tiles of
+  /// the group with rows among the block's first validRows, all divided by
+  /// m's scale.
+  void storeRow(Value sums, Value set, int64_t t, Value r, Value m, Value firstRow, int64_t group,
+                int64_t validRows) {
     Value scale = divisor(m, kTileRows);
     auto sumType = VectorType::get({kTileRows}, b.getI32Type());
     for (int64_t w = 0; w < wTiles; ++w) {
       int64_t firstValid = validRows - (group + w) * kTileRows;
       if (firstValid <= 0)
         break;
-      Value sumRow = add(index((t * wTiles + w) * kTileRows), r);
+      Value sumRow = add(add(set, index((t * wTiles + w) * kTileRows)), r);
       Value rowSums = vector::LoadOp::create(b, loc, sumType, sums, ValueRange{sumRow, index(0)});
       storeScaled(m, add(firstRow, index((group + w) * kTileRows)), rowSums, scale,
                   std::min(firstValid, kTileRows));
