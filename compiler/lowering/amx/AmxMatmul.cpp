@@ -15,7 +15,11 @@
 //       tile_m x unroll_k accumulator tiles over K, 64 at a time, the first
 //       step decoding each weight tile into the panel (w = plane - 1 in
 //       {-1, 0, 1}) just before it multiplies it, the others reusing it;
-//       store them, divide by the scales, store the rows of y.
+//       store them into one of two sets of accumulator rows (by the
+//       step's parity); in K step r of the next step, divide row r of
+//       every tile of this one by its scale and store it in y, so that
+//       this vector work runs beside the tile products (the last step's
+//       rows are stored after its products).
 // The weights are exact signed bytes, so no row sums are needed.
 //
 // Activation tiles always load 16 whole rows: the last step's tiles start
