@@ -117,7 +117,7 @@ private:
   /// The block's weights as {0,1,2} bytes, one vector per (chunk, plane, vector).
   Value emitPanel(Value blockBytes) {
     int64_t vectors = layout.vectorsPerChunk(), chunks = layout.chunks();
-    auto panelType = MemRefType::get({chunks * layout.planes() * vectors, layout.p.lanes * 4},
+    auto panelType = MemRefType::get({chunks * layout.planes() * vectors, layout.vectorBytes()},
                                      b.getI8Type());
     auto decoded = memref::AllocaOp::create(b, loc, panelType, ValueRange{}, b.getI64IntegerAttr(64));
     auto loop = scf::ForOp::create(b, loc, index(0), index(chunks), index(1));
