@@ -19,8 +19,8 @@
 // decoding, no row sums.
 //
 // Loop nest, per block of tile_n output rows (the parallel dimension):
-//   i2 with tile_m > 1 (prefill): decode the block's weights once into a
-//   stack panel (K x tile_n bytes, at most kMaxPanelBytes)
+//   with tile_m > 1 (prefill): decode the block's weights once into a stack
+//   panel of {0,1,2} bytes (K x tile_n, at most kMaxPanelBytes)
 //   for each tile of tile_m activation rows:
 //     tile_m x (tile_n / lanes) int32 accumulators (two sets for linear base3)
 //     for each chunk of 16 (i2) or 20 (base3) K values, unrolled by unroll_k
@@ -55,7 +55,10 @@ constexpr int64_t kLinearBase3MaxK = 32767;
 /// in magnitude to a pair sum (weights + 1 <= 2, |a| <= 128).
 constexpr int64_t kMaxInt16Steps = 32767 / 512;
 
-enum class Decode { I2, Base3Digits, Base3Linear, Ternary };
+/// How the tile loop gets each plane's weights: unpacked from i2, base-3
+/// digits, raw base-3 bytes (linear), packed bytes for tern.tdot, or loaded
+/// from the block's panel of decoded planes.
+enum class Decode { I2, Base3Digits, Base3Linear, Ternary, Panel };
 
 class MfreeEmitter : MatmulEmitter {
 public:
@@ -83,6 +86,11 @@ public:
     }
     if (target && target->ternaryDot)
       decode = Decode::Ternary;
+    // Prefill tiles read every weight once per tile of rows: decoding a
+    // block's weights once into a stack panel takes the decoding out of the
+    // inner loop, which is then loads and dot products only.
+    if (decode != Decode::Ternary && tileM > 1 && k * layout.p.tileN <= kMaxPanelBytes)
+      decode = Decode::Panel;
     if (target && decode != Decode::Base3Linear && decode != Decode::Ternary && streams == 1 &&
         lookupTargetBackend(target->arch)->prefersInt16Vdot(*target, lanes))
       int16Run = kMaxInt16Steps / layout.planes();
@@ -98,7 +106,7 @@ public:
         for (int64_t s = 0; s < streams; ++s)
           prefetchRange(add(blockBytes, i64(s * (k / layout.chunk() / streams) * layout.chunkBytes())),
                         std::min(prefetch, layout.chunks()) * layout.chunkBytes());
-      if (decodesIntoPanel())
+      if (decode == Decode::Panel)
         panel = emitPanel(blockBytes);
       emitRowTiles(index(0), rows, tileM, [&](Value m0, int64_t tileRows) {
         emitTile(block, blockBytes, firstRow, m0, tileRows, rowSums);
@@ -107,14 +115,8 @@ public:
   }
 
 private:
-  /// Prefill tiles read every weight once per tile of rows: decoding a
-  /// block's weights once into a stack panel takes the shifts and masks out
-  /// of the inner loop, which is then loads and dot products only.
-  bool decodesIntoPanel() const {
-    return decode == Decode::I2 && tileM > 1 && k * layout.p.tileN <= kMaxPanelBytes;
-  }
-
-  /// The block's weights as {0,1,2} bytes, one vector per (chunk, plane, vector).
+  /// The block's weights as {0,1,2} bytes, one vector per (chunk, plane,
+  /// vector): i2 planes unpacked, base-3 digits.
   Value emitPanel(Value blockBytes) {
     int64_t vectors = layout.vectorsPerChunk(), chunks = layout.chunks();
     auto panelType = MemRefType::get({chunks * layout.planes() * vectors, layout.vectorBytes()},
@@ -126,10 +128,14 @@ private:
     Value chunk = loop.getInductionVar();
     Value chunkBytes = add(blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
     for (int64_t v = 0; v < vectors; ++v) {
-      Value packed = loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())), 0);
-      for (int64_t plane = 0; plane < layout.planes(); ++plane)
-        vector::StoreOp::create(b, loc, unpackI2(packed, plane), decoded,
+      Value x = loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())), 0);
+      for (int64_t plane = 0; plane < layout.planes(); ++plane) {
+        Value weights = packing == Packing::i2 ? unpackI2(x, plane) : base3Digit(x);
+        vector::StoreOp::create(b, loc, weights, decoded,
                                 ValueRange{panelRow(chunk, plane, v), index(0)});
+        if (packing == Packing::base3)
+          x = times3(x);
+      }
     }
     return decoded;
   }
@@ -298,7 +304,7 @@ private:
     Value m0 = chunks.m0;
     Value chunkBytes = add(chunks.blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
     SmallVector<Value> packed;
-    for (int64_t v = 0; v < vectors && !panel; ++v)
+    for (int64_t v = 0; v < vectors && decode != Decode::Panel; ++v)
       packed.push_back(loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())),
                                    prefetch * layout.chunkBytes()));
     SmallVector<Value> x = packed; // base3: x_s of every vector
@@ -329,11 +335,12 @@ private:
         };
         switch (decode) {
         case Decode::I2:
+          accumulate(0, unpackI2(packed[v], plane), 2);
+          break;
+        case Decode::Panel:
           accumulate(0,
-                     panel ? vector::LoadOp::create(b, loc, byteType, panel,
-                                                    ValueRange{panelRow(chunk, plane, v), index(0)})
-                                 .getResult()
-                           : unpackI2(packed[v], plane),
+                     vector::LoadOp::create(b, loc, byteType, panel,
+                                            ValueRange{panelRow(chunk, plane, v), index(0)}),
                      2);
           break;
         case Decode::Base3Digits:
@@ -379,7 +386,7 @@ private:
   Packing packing;
   int64_t tileM, unrollK, prefetch, streams;
   Decode decode;
-  Value panel; // the block's decoded weights, where decodesIntoPanel()
+  Value panel; // the block's decoded weights, where decode is Panel
   StringRef registerConstraint; // empty: no target, no asm barrier
   int64_t int16Run = 0; // chunks per int16 run; 0: int32 throughout
   VectorType accType, byteType, pairType;

@@ -68,6 +68,23 @@ func.func @tiled(%a: memref<?x64xi8>, %as: memref<?xf32>, %w: !tern.ternary<32x6
   return
 }
 
+// base3 prefill: the panel holds the base-3 digits, (x > 85) + (x > 170)
+// with x tripled between planes; the tile loop reads them like i2 planes.
+// CHECK-LABEL: func.func @base3_panel(
+// CHECK:         %[[PANEL:.*]] = memref.alloca() {alignment = 64 : i64} : memref<10x64xi8>
+// CHECK:         scf.for
+// CHECK:           arith.cmpi ugt, %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK:           vector.store %{{.*}}, %[[PANEL]]
+// CHECK:         scf.for
+// CHECK:           vector.load %[[PANEL]]
+// CHECK:           tern.vdot
+func.func @base3_panel(%a: memref<?x40xi8>, %as: memref<?xf32>, %w: !tern.ternary<16x40, #tern.packing<base3>>,
+                       %ws: f32, %y: memref<?x16xf32>) {
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x40xi8>, memref<?xf32>, !tern.ternary<16x40, #tern.packing<base3>>, f32)
+              outs(%y : memref<?x16xf32>) {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 16, tile_m = 2, unroll_k = 1>}
+  return
+}
+
 // A block whose decoded weights would pass the 1 MiB stack panel
 // (K x tile_n = 16400 x 64 bytes) decodes them in the loop of every tile.
 // CHECK-LABEL: func.func @beyond_panel(
