@@ -1,4 +1,4 @@
-//===- LowerVectorOps.cpp - tern.vdot/lookup16/tdot to target instructions ===//
+//===- LowerVectorOps.cpp - tern vector ops to target instructions --------===//
 #include "compiler/lowering/Passes.h"
 #include "targets/Target.h"
 
@@ -40,6 +40,25 @@ struct GenericVdot final : OpRewritePattern<VdotOp> {
       sum = arith::AddIOp::create(rewriter, loc, sum, part);
     }
     rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
+/// acc + the sign-extended halves of each 32-bit lane of `pairs`, by shifts:
+/// correct everywhere; targets override it.
+struct GenericAddPairs final : OpRewritePattern<AddPairsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddPairsOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType accType = op.getAcc().getType();
+    Value words = vector::BitCastOp::create(rewriter, loc, accType, op.getPairs());
+    Value sixteen = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(accType, rewriter.getI32IntegerAttr(16).getValue()));
+    Value low = arith::ShRSIOp::create(rewriter, loc,
+                                       arith::ShLIOp::create(rewriter, loc, words, sixteen), sixteen);
+    Value high = arith::ShRSIOp::create(rewriter, loc, words, sixteen);
+    rewriter.replaceOpWithNewOp<arith::AddIOp>(
+        op, op.getAcc(), arith::AddIOp::create(rewriter, loc, low, high));
     return success();
   }
 };
@@ -136,7 +155,7 @@ struct TernLowerVectorOpsPass final : impl::TernLowerVectorOpsBase<TernLowerVect
       }
       lookupTargetBackend(target->arch)->populateVectorOpPatterns(*target, patterns);
     }
-    patterns.add<GenericVdot, GenericLookup16, GenericTdot>(&getContext(), /*benefit=*/1);
+    patterns.add<GenericVdot, GenericAddPairs, GenericLookup16, GenericTdot>(&getContext(), /*benefit=*/1);
     if (failed(applyPatternsGreedily(module, std::move(patterns))))
       signalPassFailure();
   }

@@ -41,6 +41,15 @@ LogicalResult VdotOp::verify() {
   return success();
 }
 
+LogicalResult AddPairsOp::verify() {
+  int64_t lanes = getAcc().getType().getNumElements();
+  int64_t pairs = getPairs().getType().getNumElements();
+  if (pairs != 2 * lanes)
+    return emitOpError("needs two int16 elements per int32 lane: ")
+           << pairs << " elements for " << lanes << " lanes";
+  return success();
+}
+
 LogicalResult TdotOp::verify() {
   if (getPacking() != Packing::i2 && getPacking() != Packing::base3)
     return emitOpError("reads i2 or base3 weights, not ") << stringifyPacking(getPacking());

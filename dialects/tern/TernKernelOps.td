@@ -73,6 +73,24 @@ def Tern_VdotOp : Tern_Op<"vdot", [Pure, AllTypesMatch<["acc", "result"]>,
   let hasVerifier = 1;
 }
 
+def Tern_AddPairsOp : Tern_Op<"add_pairs", [Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "Widen int16 pairs into int32 sums";
+  let description = [{
+    `result[i] = acc[i] + sext(pairs[2i]) + sext(pairs[2i+1])`, wrapping
+    modulo 2^32: how kernels that accumulate tern.vdot steps in int16 fold
+    them into their int32 sums (one vpmaddwd by ones and an add on x86).
+
+    ```mlir
+    %r = tern.add_pairs %acc, %pairs : vector<8xi32>, vector<16xi16>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I16]>:$pairs);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = "$acc `,` $pairs attr-dict `:` type($acc) `,` type($pairs)";
+  let hasVerifier = 1;
+}
+
 def Tern_TdotOp : Tern_Op<"tdot", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let summary = "Ternary dot product over packed weights (hypothetical hardware)";
   let description = [{

@@ -1,4 +1,4 @@
-//===- X86VectorOps.cpp - tern.vdot and tern.lookup16 on x86 --------------===//
+//===- X86VectorOps.cpp - tern vector ops on x86 --------------------------===//
 #include "targets/x86/X86Target.h"
 #include "targets/Target.h"
 
@@ -42,6 +42,19 @@ Value callIntrinsic(PatternRewriter &rewriter, Location loc, Type result, String
       .getResult(0);
 }
 
+/// The int32 sums of the int16 pairs of `pairs`: pmaddwd by ones.
+Value sumPairs(PatternRewriter &rewriter, Location loc, Value pairs) {
+  auto type = cast<VectorType>(pairs.getType());
+  int64_t lanes = type.getNumElements() / 2;
+  StringRef name = lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
+                   : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
+                                : "llvm.x86.sse2.pmadd.wd";
+  Value ones = arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(type, rewriter.getI16IntegerAttr(1).getValue()));
+  return callIntrinsic(rewriter, loc, VectorType::get({lanes}, rewriter.getI32Type()), name,
+                       {pairs, ones});
+}
+
 /// acc + dot4(u8 lhs, s8 rhs) in one vpdpbusd.
 struct VdotToVpdpbusd final : OpRewritePattern<VdotOp> {
   VdotToVpdpbusd(MLIRContext *ctx, VdotSupport support)
@@ -75,17 +88,9 @@ struct VdotToMaddubs final : OpRewritePattern<VdotOp> {
     int64_t lanes = lanesOf(op);
     if (!support.pmaddubsw(lanes))
       return rewriter.notifyMatchFailure(op, "no pmaddubsw of this width on the target");
-    StringRef maddubs, maddwd;
-    if (lanes == 16) {
-      maddubs = "llvm.x86.avx512.pmaddubs.w.512";
-      maddwd = "llvm.x86.avx512.pmaddw.d.512";
-    } else if (lanes == 8) {
-      maddubs = "llvm.x86.avx2.pmadd.ub.sw";
-      maddwd = "llvm.x86.avx2.pmadd.wd";
-    } else {
-      maddubs = "llvm.x86.ssse3.pmadd.ub.sw.128";
-      maddwd = "llvm.x86.sse2.pmadd.wd";
-    }
+    StringRef maddubs = lanes == 16  ? "llvm.x86.avx512.pmaddubs.w.512"
+                        : lanes == 8 ? "llvm.x86.avx2.pmadd.ub.sw"
+                                     : "llvm.x86.ssse3.pmadd.ub.sw.128";
     Location loc = op.getLoc();
     auto i16Vec = VectorType::get({lanes * 2}, rewriter.getI16Type());
     Value pairs = callIntrinsic(rewriter, loc, i16Vec, maddubs, {op.getLhs(), op.getRhs()});
@@ -93,10 +98,24 @@ struct VdotToMaddubs final : OpRewritePattern<VdotOp> {
       rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(), pairs);
       return success();
     }
-    Value ones = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(i16Vec, rewriter.getI16IntegerAttr(1).getValue()));
-    Value quads = callIntrinsic(rewriter, loc, op.getAcc().getType(), maddwd, {pairs, ones});
-    rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(), quads);
+    rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(), sumPairs(rewriter, loc, pairs));
+    return success();
+  }
+
+  VdotSupport support;
+};
+
+/// acc + pmaddwd(pairs, 1): one multiply-add instead of two shifts per half.
+struct AddPairsToPmaddwd final : OpRewritePattern<AddPairsOp> {
+  AddPairsToPmaddwd(MLIRContext *ctx, VdotSupport support)
+      : OpRewritePattern(ctx, /*benefit=*/2), support(support) {}
+
+  LogicalResult matchAndRewrite(AddPairsOp op, PatternRewriter &rewriter) const override {
+    // pmaddwd comes with pmaddubsw at every width.
+    if (!support.pmaddubsw(op.getAcc().getType().getNumElements()))
+      return rewriter.notifyMatchFailure(op, "no pmaddwd of this width on the target");
+    rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(),
+                                               sumPairs(rewriter, op.getLoc(), op.getPairs()));
     return success();
   }
 
@@ -142,7 +161,7 @@ bool x86PrefersInt16Vdot(const TargetDesc &target, int64_t lanes) {
 }
 
 void populateX86VectorOpPatterns(const TargetDesc &target, RewritePatternSet &patterns) {
-  patterns.add<VdotToVpdpbusd, VdotToMaddubs, Lookup16ToPshufb>(patterns.getContext(),
+  patterns.add<VdotToVpdpbusd, VdotToMaddubs, AddPairsToPmaddwd, Lookup16ToPshufb>(patterns.getContext(),
                                                                 VdotSupport(target));
 }
 

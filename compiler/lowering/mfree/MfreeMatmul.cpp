@@ -25,7 +25,7 @@
 //     tile_m x (tile_n / lanes) int32 accumulators (two sets for linear base3)
 //     for each chunk of 16 (i2) or 20 (base3) K values, unrolled by unroll_k
 //     (on targets whose int32 step takes two multiplies, in runs of int16
-//     accumulation, each widened into the int32 sums after at most 63 steps):
+//     accumulation, each widened into the int32 sums after at most 64 steps):
 //       load tile_n / lanes weight vectors (and prefetch `prefetch` chunks
 //       ahead); for each of their 4 or 5 planes, decode (or load from the
 //       panel) and accumulate into every row
@@ -51,9 +51,10 @@ using packing::MfreeLayout;
 /// K above which linear base3 decoding could overflow its int32 sums.
 constexpr int64_t kLinearBase3MaxK = 32767;
 
-/// int16 vdot steps that cannot overflow: each adds at most 2 * 2 * 128 = 512
-/// in magnitude to a pair sum (weights + 1 <= 2, |a| <= 128).
-constexpr int64_t kMaxInt16Steps = 32767 / 512;
+/// int16 vdot steps that cannot overflow: each adds to a pair sum a value in
+/// [2 * 2 * -128, 2 * 2 * 127] = [-512, 508] (weights + 1 <= 2, a in int8),
+/// so 64 steps stay within [-32768, 32512].
+constexpr int64_t kMaxInt16Steps = 32768 / 512;
 
 /// How the tile loop gets each plane's weights: unpacked from i2, base-3
 /// digits, raw base-3 bytes (linear), packed bytes for tern.tdot, or loaded
@@ -204,7 +205,7 @@ private:
         if (planesAfter > 0)
           emitChunk(chunks, add(first, index(count)), planesAfter, pairs);
         for (size_t i = 0; i < sums.size(); ++i)
-          sums[i] = widenPairs(sums[i], pairs[i]);
+          sums[i] = AddPairsOp::create(b, loc, accType, sums[i], pairs[i]);
       };
       int64_t runs = fullChunks / int16Run;
       auto loop = scf::ForOp::create(b, loc, index(0), index(runs), index(1), accs);
@@ -254,15 +255,6 @@ private:
         emitChunk(chunks, add(first, index(c)), layout.planes(), accs);
     for (int64_t c = streams * perStream; c < count; ++c)
       emitChunk(chunks, add(first, index(c)), layout.planes(), accs);
-  }
-
-  /// sum + the two int16 pair sums of each 32-bit lane of `pairs`.
-  Value widenPairs(Value sum, Value pairs) {
-    Value words = vector::BitCastOp::create(b, loc, accType, pairs);
-    Value sixteen = splat(accType, 16);
-    Value low = arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, words, sixteen), sixteen);
-    Value high = arith::ShRSIOp::create(b, loc, words, sixteen);
-    return add(sum, add(low, high));
   }
 
   /// Four activation bytes a[m][k..k+3] in every 32-bit lane.

@@ -62,6 +62,14 @@ func.func @vdot_lanes(%acc: vector<16xi32>, %u: vector<32xi8>) -> vector<16xi32>
 
 // -----
 
+func.func @add_pairs_lanes(%acc: vector<8xi32>, %p: vector<8xi16>) -> vector<8xi32> {
+  // expected-error @+1 {{needs two int16 elements per int32 lane: 8 elements for 8 lanes}}
+  %r = tern.add_pairs %acc, %p : vector<8xi32>, vector<8xi16>
+  return %r : vector<8xi32>
+}
+
+// -----
+
 func.func @vdot_pairs(%acc: vector<16xi16>, %u: vector<64xi8>) -> vector<16xi16> {
   // expected-error @+1 {{int8 operands must have 2 elements per int16 accumulator lane: 64 elements for 16 lanes}}
   %r = tern.vdot %acc, %u, %u : vector<16xi16>, vector<64xi8>

@@ -59,6 +59,9 @@ func.func @kernel_ops(%rt: !llvm.ptr, %pa: !llvm.ptr, %pw: !llvm.ptr, %m: index,
   %r = tern.vdot %acc, %u, %s : vector<16xi32>, vector<64xi8>
   // CHECK: tern.vdot %{{.*}}, %{{.*}}, %{{.*}} {lhs_max = 255 : i64} : vector<16xi32>, vector<64xi8>
   %r2 = tern.vdot %r, %u, %s {lhs_max = 255} : vector<16xi32>, vector<64xi8>
+  // CHECK: tern.add_pairs %{{.*}}, %{{.*}} : vector<16xi32>, vector<32xi16>
+  %p16 = vector.bitcast %u : vector<64xi8> to vector<32xi16>
+  %ap = tern.add_pairs %r2, %p16 : vector<16xi32>, vector<32xi16>
   // CHECK: tern.tdot %{{.*}}, %{{.*}}, %{{.*}} {packing = #tern.packing<base3>} : vector<16xi32>, vector<64xi8>, vector<20xi8>
   %x20 = vector.extract_strided_slice %s {offsets = [0], sizes = [20], strides = [1]} : vector<64xi8> to vector<20xi8>
   %td = tern.tdot %r, %u, %x20 {packing = #tern.packing<base3>} : vector<16xi32>, vector<64xi8>, vector<20xi8>

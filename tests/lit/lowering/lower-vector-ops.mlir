@@ -122,6 +122,17 @@ func.func @generic_lookup(%t: vector<16xi8>, %i: vector<8xi8>) -> vector<8xi8> {
 // CHECK:         arith.extui %{{.*}} : vector<32xi8> to vector<32xi16>
 // CHECK:         arith.muli %{{.*}}, %{{.*}} : vector<32xi16>
 // CHECK-NOT:     llvm.call_intrinsic
+// Folding int16 pairs into int32 sums: vpmaddwd by ones where the target has
+// it, two shifts per half elsewhere.
+// CHECK-LABEL: func.func @add_pairs_avx2
+// CHECK:         %[[SUMS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// CHECK:         arith.addi %{{.*}}, %[[SUMS]] : vector<8xi32>
+// CHECK-LABEL: func.func @add_pairs_generic
+// CHECK:         vector.bitcast %{{.*}} : vector<4xi16> to vector<2xi32>
+// CHECK:         arith.shli
+// CHECK:         arith.shrsi
+// CHECK:         arith.shrsi
+// CHECK-NOT:     llvm.call_intrinsic
 module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
                    features = <["+avx2", "+ssse3"]>>} {
   func.func @pairs_avx2(%acc: vector<16xi16>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<16xi16> {
@@ -131,6 +142,15 @@ module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
   func.func @pairs_generic(%acc: vector<16xi16>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<16xi16> {
     %r = tern.vdot %acc, %u, %s {lhs_max = 200} : vector<16xi16>, vector<32xi8>
     return %r : vector<16xi16>
+  }
+  func.func @add_pairs_avx2(%acc: vector<8xi32>, %p: vector<16xi16>) -> vector<8xi32> {
+    %r = tern.add_pairs %acc, %p : vector<8xi32>, vector<16xi16>
+    return %r : vector<8xi32>
+  }
+  // No x86 register holds 64 bits of pairs.
+  func.func @add_pairs_generic(%acc: vector<2xi32>, %p: vector<4xi16>) -> vector<2xi32> {
+    %r = tern.add_pairs %acc, %p : vector<2xi32>, vector<4xi16>
+    return %r : vector<2xi32>
   }
 }
 
