@@ -14,6 +14,7 @@
 #include "runtime/include/tern/runtime.h"
 #include "tools/common/Args.h"
 #include "tools/common/KernelMeasure.h"
+#include "tools/tern-bench/DotPeaks.h"
 
 #include <algorithm>
 #include <chrono>
@@ -199,7 +200,9 @@ int runBandwidth(int argc, char **argv) {
   tools::ArgParser args("tern-bench bandwidth",
                         "Measure this machine's memory read bandwidth (the best of 18 passes "
                         "over 512 MiB: 1 or 4 streams per thread, with and without software "
-                        "prefetch) and its core clock (chains of dependent adds)");
+                        "prefetch), its core clock (chains of dependent adds) and, per int8 "
+                        "dot-product instruction the host has, what one thread does when it "
+                        "issues nothing else (the ceiling of a prefill kernel's inner loop)");
   args.option("threads", &threads, "T", "threads reading");
   args.alias("t", "threads");
   if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
@@ -208,7 +211,14 @@ int runBandwidth(int argc, char **argv) {
   printMachine();
   std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n", static_cast<long long>(threads),
               measure::measureBandwidth(runtime));
-  std::printf("Core clock while busy: %.2f GHz\n", measure::measureClockGHz());
+  double ghz = measure::measureClockGHz();
+  std::printf("Core clock while busy: %.2f GHz\n", ghz);
+  std::vector<measure::DotPeak> peaks = measure::measureDotPeaks();
+  if (!peaks.empty())
+    std::printf("\nint8 dot products, 1 thread, back to back:\n");
+  for (const measure::DotPeak &peak : peaks)
+    std::printf("  %-52s %8.1f GMAC/s  %6.1f MAC/cycle\n", peak.instructions.c_str(), peak.gmacs,
+                peak.gmacs / ghz);
   tern_runtime_destroy(runtime);
   return 0;
 }
@@ -316,7 +326,7 @@ const char *kUsage = "tern-bench: measure Tern kernels and this machine\n\n"
                      "  tern-bench model DIR [--prompt P] [--tokens N] [--threads T] [--json FILE]\n"
                      "      time a compiled model's prefill and decode, in tokens/s\n"
                      "  tern-bench bandwidth [--threads T]\n"
-                     "      measure memory read bandwidth and the core clock\n"
+                     "      measure memory read bandwidth, the core clock and int8 dot-product peaks\n"
                      "  tern-bench gpu-arch\n"
                      "      print the first NVIDIA GPU's architecture (sm_90), or why there is none\n\n"
                      "Run `tern-bench COMMAND --help` for the options of a command.\n";
