@@ -17,10 +17,22 @@ namespace tern::rt {
 // About 50-100 microseconds of polling before a thread goes to sleep.
 static constexpr int kSpinIterations = 20000;
 static thread_local bool tlsInsideTask = false;
+// An owner takes a quarter of what is left of its share at a time: few
+// calls while there is much to do, single iterations near the end.
+static constexpr int64_t kGrainDivisor = 4;
+
+static constexpr int64_t kMaxUnits = 0x7fffffff;
+
+static uint64_t packRange(int64_t begin, int64_t end) {
+  return static_cast<uint64_t>(begin) << 32 | static_cast<uint64_t>(end);
+}
+static int64_t rangeBegin(uint64_t range) { return static_cast<int64_t>(range >> 32); }
+static int64_t rangeEnd(uint64_t range) { return static_cast<int64_t>(range & 0xffffffffu); }
 
 ThreadPool::ThreadPool(int numThreads) {
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   spinIterations_ = static_cast<unsigned>(std::max(numThreads, 1)) <= cores ? kSpinIterations : 0;
+  shares_ = std::make_unique<Share[]>(static_cast<size_t>(std::max(numThreads, 1)));
   for (int i = 1; i < std::max(numThreads, 1); ++i)
     workers_.emplace_back([this, i] { workerLoop(i); });
 }
@@ -58,11 +70,43 @@ uint64_t ThreadPool::awaitGeneration(uint64_t seen) {
   return generation_.load();
 }
 
-void ThreadPool::runChunk(int chunk) {
-  int64_t begin = count_ * chunk / chunks_;
-  int64_t end = count_ * (chunk + 1) / chunks_;
-  if (begin < end)
-    fn_(closure_, begin, end);
+bool ThreadPool::takeFront(int self, int64_t &begin, int64_t &end) {
+  std::atomic<uint64_t> &range = shares_[self].range;
+  uint64_t current = range.load(std::memory_order_acquire);
+  while (rangeBegin(current) < rangeEnd(current)) {
+    begin = rangeBegin(current);
+    end = begin + std::max<int64_t>(1, (rangeEnd(current) - begin) / kGrainDivisor);
+    if (range.compare_exchange_weak(current, packRange(end, rangeEnd(current)),
+                                    std::memory_order_acq_rel))
+      return true;
+  }
+  return false;
+}
+
+bool ThreadPool::stealInto(int self) {
+  for (int offset = 1; offset < chunks_; ++offset) {
+    std::atomic<uint64_t> &range = shares_[(self + offset) % chunks_].range;
+    uint64_t current = range.load(std::memory_order_acquire);
+    while (rangeBegin(current) < rangeEnd(current)) {
+      int64_t end = rangeEnd(current);
+      int64_t split = end - (end - rangeBegin(current) + 1) / 2;
+      if (range.compare_exchange_weak(current, packRange(rangeBegin(current), split),
+                                      std::memory_order_acq_rel)) {
+        // This thread's share was empty, so no one else writes it now.
+        shares_[self].range.store(packRange(split, end), std::memory_order_release);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void ThreadPool::runShares(int self) {
+  int64_t begin, end;
+  do {
+    while (takeFront(self, begin, end))
+      fn_(closure_, begin * unit_, std::min(end * unit_, count_));
+  } while (stealInto(self));
 }
 
 void ThreadPool::workerLoop(int index) {
@@ -73,7 +117,7 @@ void ThreadPool::workerLoop(int index) {
     if (stop_.load())
       return;
     if (index < chunks_)
-      runChunk(index);
+      runShares(index);
     // Every worker acknowledges every dispatch, even without a chunk, so none
     // can still be reading this job's fields when the next one is published.
     if (pending_.fetch_sub(1) == 1 && callerSleeping_.load()) {
@@ -94,12 +138,19 @@ void ThreadPool::parallelFor(int64_t count, tern_task_fn fn, void *closure) {
   fn_ = fn;
   closure_ = closure;
   count_ = count;
-  chunks_ = static_cast<int>(std::min<int64_t>(count, size()));
+  // Shares count units of iterations that fit 32 bits: one iteration each
+  // for every loop of a model.
+  unit_ = count / kMaxUnits + 1;
+  int64_t units = (count + unit_ - 1) / unit_;
+  chunks_ = static_cast<int>(std::min<int64_t>(units, size()));
+  for (int chunk = 0; chunk < chunks_; ++chunk)
+    shares_[chunk].range.store(packRange(units * chunk / chunks_, units * (chunk + 1) / chunks_),
+                               std::memory_order_relaxed);
   pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   publish();
 
   tlsInsideTask = true;
-  runChunk(0);
+  runShares(0);
   tlsInsideTask = false;
 
   for (int spin = 0; pending_.load(std::memory_order_acquire) != 0 && spin < spinIterations_;

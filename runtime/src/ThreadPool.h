@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -13,7 +14,12 @@
 namespace tern::rt {
 
 /// A fixed pool: the calling thread plus size()-1 workers. A parallel-for
-/// splits its range into one contiguous chunk per thread. Workers spin briefly
+/// splits its range into one contiguous share per thread, which its owner
+/// runs from the front a grain at a time; a thread out of work takes half of
+/// what is left of another's share from the back. Threads sharing DRAM do not
+/// finish equal shares at the same time (one stream starts warmer, another
+/// core is interrupted), and without stealing every call would wait for the
+/// slowest. Workers spin briefly
 /// before sleeping, because a decode step dispatches hundreds of short loops
 /// and a condition-variable wake-up per loop would cost more than the loop;
 /// with more threads than cores they sleep at once instead. The mutex and
@@ -30,7 +36,10 @@ public:
 
 private:
   void workerLoop(int index);
-  void runChunk(int chunk);
+  /// Runs share `self`, then what it can steal, until no share has work.
+  void runShares(int self);
+  bool takeFront(int self, int64_t &begin, int64_t &end);
+  bool stealInto(int self);
   /// Returns the first generation different from `seen`, spinning then
   /// sleeping.
   uint64_t awaitGeneration(uint64_t seen);
@@ -53,7 +62,13 @@ private:
   tern_task_fn fn_ = nullptr;
   void *closure_ = nullptr;
   int64_t count_ = 0;
+  int64_t unit_ = 1; // iterations per unit of a share
   int chunks_ = 0;
+  /// Share i of the current job: [begin, end) packed as begin << 32 | end.
+  struct alignas(64) Share {
+    std::atomic<uint64_t> range{0};
+  };
+  std::unique_ptr<Share[]> shares_;
 };
 
 } // namespace tern::rt

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -32,33 +35,71 @@ TEST_P(ParallelForTest, EveryIndexExactlyOnce) {
     tern_parallel_for(runtime, n, countRange, &counts);
     for (int64_t i = 0; i < n; ++i)
       ASSERT_EQ(counts.hits[i].load(), 1) << "index " << i << " of " << n;
-    // One contiguous range per thread at most.
-    EXPECT_LE(counts.calls.load(), std::min<int64_t>(std::max<int64_t>(n, 0), GetParam()));
   }
   tern_runtime_destroy(runtime);
 }
 
-// Alternating sizes leave some workers without a chunk in one dispatch and
-// with one in the next: a worker late for the first must not run the second's.
-TEST_P(ParallelForTest, AlternatingSizesNeverRunAChunkTwice) {
+struct Ranges {
+  std::mutex mutex;
+  std::vector<std::pair<int64_t, int64_t>> seen;
+};
+
+void recordRange(void *closure, int64_t begin, int64_t end) {
+  auto *ranges = static_cast<Ranges *>(closure);
+  std::lock_guard<std::mutex> lock(ranges->mutex);
+  ranges->seen.push_back({begin, end});
+}
+
+// Shares are kept in 32 bits: a longer loop is split into units of several
+// iterations, and still covered exactly once.
+TEST_P(ParallelForTest, LoopsBeyond32BitsAreCoveredExactlyOnce) {
   tern_runtime *runtime = tern_runtime_create(GetParam());
-  for (int round = 0; round < 3000; ++round) {
-    int64_t n = 2 + round % 3;
-    Counts counts(n);
-    tern_parallel_for(runtime, n, countRange, &counts);
-    for (int64_t i = 0; i < n; ++i)
-      ASSERT_EQ(counts.hits[i].load(), 1) << "round " << round << ", index " << i << " of " << n;
+  const int64_t n = (int64_t{1} << 33) + 12345;
+  Ranges ranges;
+  tern_parallel_for(runtime, n, recordRange, &ranges);
+  std::sort(ranges.seen.begin(), ranges.seen.end());
+  int64_t next = 0;
+  for (auto [begin, end] : ranges.seen) {
+    ASSERT_EQ(begin, next);
+    ASSERT_LT(begin, end);
+    next = end;
   }
+  EXPECT_EQ(next, n);
   tern_runtime_destroy(runtime);
 }
 
-TEST_P(ParallelForTest, ManyDispatchesInARow) {
+struct Stalled {
+  std::vector<std::atomic<std::thread::id>> ranBy;
+  std::atomic<bool> stalled{false};
+  std::atomic<std::thread::id> stalledThread;
+  explicit Stalled(int64_t n) : ranBy(n) {}
+};
+
+void stallOnce(void *closure, int64_t begin, int64_t end) {
+  auto *s = static_cast<Stalled *>(closure);
+  for (int64_t i = begin; i < end; ++i) {
+    s->ranBy[i].store(std::this_thread::get_id());
+    if (!s->stalled.exchange(true)) {
+      s->stalledThread.store(std::this_thread::get_id());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+// The first thread to start is held up: the others take over what is left
+// of its share, so it runs little more than the grain it had started.
+TEST_P(ParallelForTest, IdleThreadsTakeOverAStalledShare) {
+  if (GetParam() == 1)
+    GTEST_SKIP() << "one thread has no one to share with";
   tern_runtime *runtime = tern_runtime_create(GetParam());
-  Counts counts(10);
-  for (int i = 0; i < 20000; ++i)
-    tern_parallel_for(runtime, 10, countRange, &counts);
-  for (auto &h : counts.hits)
-    EXPECT_EQ(h.load(), 20000);
+  const int64_t share = 64, n = share * GetParam();
+  Stalled stalled(n);
+  tern_parallel_for(runtime, n, stallOnce, &stalled);
+  int64_t ranByStalled = 0;
+  for (int64_t i = 0; i < n; ++i)
+    ranByStalled += stalled.ranBy[i].load() == stalled.stalledThread.load();
+  // Without stealing it would run its whole share.
+  EXPECT_LT(ranByStalled, share / 2);
   tern_runtime_destroy(runtime);
 }
 
