@@ -25,3 +25,13 @@ if config.ptxas:
     if os.path.exists(stub):
         config.available_features.add("cuda-stub-driver")
         config.substitutions.append(("%cuda_stub_driver", stub))
+
+# CPU features of the host, for tests of what runs only where they exist.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
+except OSError:
+    flags = []
+for flag in ("avx2", "avx512_vnni", "amx_int8"):
+    if flag in flags:
+        config.available_features.add("host-" + flag)
