@@ -61,6 +61,13 @@ public:
   /// The i32 `value` of the thread whose warp lane is this one's xor `offset`.
   virtual mlir::Value shuffleXor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                                  int64_t offset) const = 0;
+  /// One warp-wide int8 tensor-core step, m16n8k32 with A row-major and B
+  /// column-major, s8 x s8 into wrapping s32 sums: this thread's fragments
+  /// of A (4 words of 4 bytes), B (2) and the accumulators (4 i32), in PTX's
+  /// fragment layout for that shape. Returns the new accumulators.
+  virtual llvm::SmallVector<mlir::Value, 4> mmaInt8(mlir::OpBuilder &b, mlir::Location loc,
+                                                    mlir::ValueRange a, mlir::ValueRange bFragment,
+                                                    mlir::ValueRange c) const = 0;
   /// The unit attribute that makes a function a kernel entry point.
   virtual llvm::StringRef kernelAttrName() const = 0;
 };

@@ -5,6 +5,7 @@
 #include "compiler/lowering/amx/AmxMatmul.h"
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
+#include "compiler/lowering/mma/MmaMatmul.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -50,6 +51,8 @@ struct MatmulLowering final : OpConversionPattern<MatmulOp> {
       return lowerSimtMatmul(op, operands, target, rewriter);
     case Strategy::amx:
       return lowerAmxMatmul(op, operands, target, rewriter);
+    case Strategy::mma:
+      return lowerMmaMatmul(op, operands, target, rewriter);
     }
     return op.emitOpError("has no lowering for its strategy");
   }

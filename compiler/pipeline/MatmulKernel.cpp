@@ -1,7 +1,7 @@
 //===- MatmulKernel.cpp ---------------------------------------------------===//
 #include "compiler/pipeline/MatmulKernel.h"
 #include "compiler/lowering/KernelLayouts.h"
-#include "compiler/lowering/simt/SimtMatmul.h"
+#include "compiler/lowering/GpuLaunch.h"
 #include "compiler/pipeline/ArtifactWriter.h"
 #include "compiler/pipeline/Diagnostics.h"
 #include "compiler/pipeline/Emitter.h"
@@ -56,10 +56,10 @@ buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const Ta
   if (llvm::Error e = validateMatmulSpec(spec))
     return std::move(e);
   KernelAttr kernel = resolveKernelAttr(ctx, spec, target);
-  if (lookupTargetBackend(target.arch)->gpuMapping() && kernel.getStrategy() != Strategy::simt)
+  if (lookupTargetBackend(target.arch)->gpuMapping() && !isGpuStrategy(kernel.getStrategy()))
     return llvm::createStringError("the " + stringifyStrategy(kernel.getStrategy()).str() +
                                    " strategy runs on CPUs; " + target.arch +
-                                   " runs the simt strategy (--strategy simt)");
+                                   " runs the simt and mma strategies (--strategy simt|mma)");
   ctx->loadDialect<TernDialect, arith::ArithDialect, func::FuncDialect, LLVM::LLVMDialect>();
   DiagnosticCollector diagnostics(ctx);
   OpBuilder b(ctx);
@@ -187,9 +187,10 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
       });
       if (gpu)
         json.attributeObject("launch", [&] {
-          json.attribute("threads_per_block", simtThreadsPerBlock(kernel));
-          json.attribute("blocks_x", simtBlocksX(kernel, spec.n));
-          json.attribute("rows_per_block_y", kernel.getTileM());
+          GpuLaunch launch = gpuLaunch(kernel, spec.n);
+          json.attribute("threads_per_block", launch.threadsPerBlock);
+          json.attribute("blocks_x", launch.blocksX);
+          json.attribute("rows_per_block_y", launch.rowsPerBlockY);
         });
     });
     writeTargetJson(json, target);

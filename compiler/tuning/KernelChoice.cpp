@@ -3,6 +3,7 @@
 #include "compiler/lowering/amx/AmxMatmul.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
+#include "compiler/lowering/mma/MmaMatmul.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -29,6 +30,8 @@ KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strat
     return defaultSimtKernel(ctx, m);
   case Strategy::amx:
     return defaultAmxKernel(ctx);
+  case Strategy::mma:
+    return defaultMmaKernel(ctx);
   }
   llvm_unreachable("unknown strategy");
 }

@@ -3,6 +3,7 @@
 #include "compiler/lowering/amx/AmxMatmul.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
+#include "compiler/lowering/mma/MmaMatmul.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -109,15 +110,20 @@ SearchSpace searchSpaceFor(Strategy strategy, const TargetDesc &target, int64_t 
     return simtSearchSpace(m);
   case Strategy::amx:
     return amxSearchSpace();
+  case Strategy::mma:
+    return mmaSearchSpace();
   }
   llvm_unreachable("unknown strategy");
 }
 
 std::vector<SearchSpace> allSearchSpaces(const TargetDesc &target, int64_t m) {
-  // GPUs run simt kernels; CPUs the others (simt runs there only as the
-  // test of its logic).
-  if (lookupTargetBackend(target.arch)->gpuMapping())
+  // GPUs run simt kernels, and mma for m > 1; CPUs the others (the GPU
+  // strategies run there only as the test of their logic).
+  if (lookupTargetBackend(target.arch)->gpuMapping()) {
+    if (m > 1)
+      return {searchSpaceFor(Strategy::simt, target, m), searchSpaceFor(Strategy::mma, target, m)};
     return {searchSpaceFor(Strategy::simt, target, m)};
+  }
   std::vector<SearchSpace> spaces = {searchSpaceFor(Strategy::mfree, target, m),
                                      searchSpaceFor(Strategy::lut, target, m)};
   // AMX tiles pay off where activation rows share the decoded weights.

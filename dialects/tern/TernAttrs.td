@@ -38,6 +38,7 @@ def Tern_Strategy : I32EnumAttr<"Strategy", "ternary matmul kernel strategy", [
     I32EnumAttrCase<"lut", 1>,
     I32EnumAttrCase<"simt", 2>,
     I32EnumAttrCase<"amx", 3>,
+    I32EnumAttrCase<"mma", 4>,
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::tern";
@@ -59,24 +60,29 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       weights, a warp reduction of the slices; reads `i2`), or `amx` (x86
       AMX tiles for prefill: the weights of a block decoded once into int8
       tiles, 16 x 64 activation tiles multiplied into int32 tiles by
-      `tdpbssd`; reads `i2` in the mfree layout, K a multiple of 64).
+      `tdpbssd`; reads `i2` in the mfree layout, K a multiple of 64), or
+      `mma` (GPU tensor cores for prefill: each warp multiplies tile_m
+      16-row activation tiles by `streams` 8-row weight tiles, 32 K values
+      a step, with int8 m16n8k32 MMA; the weights are unpacked from i2 to
+      {-1, 0, 1} in registers).
     * `lanes`: 32-bit lanes per vector register (4 = 128-bit, 8 = 256-bit,
       16 = 512-bit); for simt, the rows one warp covers (lanes x streams =
-      32 threads).
+      32 threads); for mma 8, the rows of an MMA weight tile.
     * `tile_n`: output rows per block, a multiple of `lanes`; blocks are the
       unit of work distributed over threads and of the packed weight layout.
     * `tile_m`: activation rows per register tile; amx: activation tiles of
-      16 rows per step.
+      16 rows per step; mma: activation tiles of 16 rows per warp.
     * `unroll_k`: steps along K per loop iteration: mfree chunks (16 weights
       per row for i2, 20 for base3), lut pairs of groups (a divisor of 32);
       amx: weight tiles of 16 output rows per step (each step multiplies
-      tile_m x unroll_k accumulator tiles).
+      tile_m x unroll_k accumulator tiles); mma: steps of 32 K values.
     * `prefetch`: how many steps ahead the weights are software-prefetched
       (0: none), for decoding, where they stream from memory once.
     * `streams`: mfree: K is split into this many contiguous ranges read
       side by side, so that each thread keeps several sequential memory
       streams in flight; simt: the slices of K the threads of a warp split
-      each row into.
+      each row into; mma: weight tiles of 8 rows per warp (a block has
+      tile_n / (8 x streams) warps).
 
     Example: `#tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 4, unroll_k = 1>`
   }];

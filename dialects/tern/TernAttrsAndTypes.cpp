@@ -28,6 +28,7 @@ bool strategySupportsPacking(Strategy strategy, Packing packing) {
     return packing == Packing::lut2 || packing == Packing::lut3;
   case Strategy::simt:
   case Strategy::amx:
+  case Strategy::mma:
     return packing == Packing::i2;
   }
   llvm_unreachable("unknown strategy");
@@ -62,6 +63,20 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
                        << " x " << streams;
   if (strategy == Strategy::simt && prefetch != 0)
     return emitError() << "a simt kernel does not prefetch (prefetch = 0), got " << prefetch;
+  if (strategy == Strategy::mma) {
+    // An MMA weight tile is 8 output rows, one vector of the i2 layout.
+    if (lanes != 8)
+      return emitError() << "an mma kernel's lanes must be 8 (the rows of an MMA weight tile), got "
+                         << lanes;
+    if (tileM > 2 || streams > 4 || prefetch != 0)
+      return emitError() << "an mma kernel takes tile_m <= 2 activation tiles and streams <= 4 "
+                            "weight tiles per warp, and does not prefetch; got tile_m = "
+                         << tileM << ", streams = " << streams << ", prefetch = " << prefetch;
+    if (tileN % (8 * streams) != 0)
+      return emitError() << "an mma kernel's tile_n must be a multiple of 8 x streams (whole "
+                            "warps), got "
+                         << tileN;
+  }
   if (strategy == Strategy::amx) {
     // 16-byte lanes of four weights make one tile row of 16 output rows.
     if (lanes != 16)

@@ -1,9 +1,10 @@
 //===- NvptxTarget.cpp - NVIDIA GPUs through LLVM's NVPTX backend ---------===//
 //
-// simt kernels for sm_80 (A100) and sm_90 (H100), emitted as PTX: threads
-// and blocks are NVVM's special registers, warp reductions shfl.sync.bfly,
-// and each 4-byte tern.vdot step one dp4a (unsigned weights x signed
-// activations, accumulated in int32: exactly tern.vdot's semantics).
+// simt and mma kernels for sm_80 (A100) and sm_90 (H100), emitted as PTX:
+// threads and blocks are NVVM's special registers, warp reductions
+// shfl.sync.bfly, each 4-byte tern.vdot step one dp4a (unsigned weights x
+// signed activations, accumulated in int32: exactly tern.vdot's semantics),
+// and each tensor-core step one mma.sync m16n8k32 on int8.
 //
 //===----------------------------------------------------------------------===//
 #include "targets/Target.h"
@@ -40,6 +41,19 @@ public:
     // Every lane of the warp takes part; lanes are clamped to the warp (31).
     return NVVM::ShflOp::create(b, loc, b.getI32Type(), i32(-1), value, i32(offset), i32(31),
                                 NVVM::ShflKind::bfly, UnitAttr());
+  }
+  SmallVector<Value, 4> mmaInt8(OpBuilder &b, Location loc, ValueRange a, ValueRange bFragment,
+                                ValueRange c) const override {
+    Type i32 = b.getI32Type();
+    auto sums = LLVM::LLVMStructType::getLiteral(b.getContext(), {i32, i32, i32, i32});
+    Value result = NVVM::MmaOp::create(b, loc, sums, a, bFragment, c, {16, 8, 32},
+                                       /*b1Op=*/std::nullopt, NVVM::MMAIntOverflow::wrapped,
+                                       std::array{NVVM::MMATypes::s8, NVVM::MMATypes::s8},
+                                       std::array{NVVM::MMALayout::row, NVVM::MMALayout::col});
+    SmallVector<Value, 4> out;
+    for (int64_t i = 0; i < 4; ++i)
+      out.push_back(LLVM::ExtractValueOp::create(b, loc, result, ArrayRef<int64_t>{i}));
+    return out;
   }
   llvm::StringRef kernelAttrName() const override {
     return NVVM::NVVMDialect::getKernelFuncAttrName();

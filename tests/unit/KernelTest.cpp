@@ -129,6 +129,9 @@ std::vector<std::string> compileSpecs(const std::string &variant, const Kind &ki
   case Strategy::amx: // steps of 48 rows: the last one's tiles overlap
     specs[2].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 48, 3, 1, 0, 1);
     break;
+  case Strategy::mma: // one warp of 3 weight tiles, 32 activation rows, 3 K steps a loop
+    specs[2].kernel = KernelAttr::get(&context(), Strategy::mma, 8, 24, 2, 3, 0, 3);
+    break;
   }
   std::vector<std::string> dirs;
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -246,20 +249,30 @@ INSTANTIATE_TEST_SUITE_P(Kernels, KernelTest,
                                             ::testing::ValuesIn(kShapes)),
                          testName);
 
-// The GPU strategy's threads run in loops on the CPU: its logic, checked
+// The GPU strategies' threads run in loops on the CPU: their logic, checked
 // against the reference off-GPU, with the generic tern.vdot lowering and
 // with the host's.
 const Variant kSimtVariants[] = {{"generic", "x86_64", "x86-64", ""}, {"host", "host", "", ""}};
+const Kind kGpuKinds[] = {{Strategy::simt, Packing::i2}, {Strategy::mma, Packing::i2}};
 INSTANTIATE_TEST_SUITE_P(SimtOnTheHost, KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kSimtVariants),
                                             ::testing::Values(Kind{Strategy::simt, Packing::i2}),
                                             ::testing::ValuesIn(kShapes)),
                          testName);
+// The host computes each tensor-core step element by element: the ragged
+// shapes and one 2B4T projection.
+const Shape kMmaHostShapes[] = {{33, 100}, {17, 16}, {1, 4}, {35, 52}, {64, 2564}, {70, 100},
+                                {640, 2560}};
+INSTANTIATE_TEST_SUITE_P(MmaOnTheHost, KernelTest,
+                         ::testing::Combine(::testing::ValuesIn(kSimtVariants),
+                                            ::testing::Values(Kind{Strategy::mma, Packing::i2}),
+                                            ::testing::ValuesIn(kMmaHostShapes)),
+                         testName);
 
-// The same simt kernels as PTX on the GPU, where there is one.
+// The same kernels as PTX on the GPU, where there is one.
 INSTANTIATE_TEST_SUITE_P(OnTheGpu, KernelTest,
                          ::testing::Combine(::testing::Values(Variant{"gpu", "nvptx", "", ""}),
-                                            ::testing::Values(Kind{Strategy::simt, Packing::i2}),
+                                            ::testing::ValuesIn(kGpuKinds),
                                             ::testing::ValuesIn(kShapes)),
                          testName);
 
@@ -351,9 +364,9 @@ INSTANTIATE_TEST_SUITE_P(Kernels, AArch64KernelTest,
                          testName);
 
 //===----------------------------------------------------------------------===//
-// NVIDIA GPUs: every simt kernel's PTX assembles with CUDA's ptxas for the
-// architectures Tern targets (the same kernels' logic runs on the host in
-// SimtOnTheHost above).
+// NVIDIA GPUs: every simt and mma kernel's PTX assembles with CUDA's ptxas
+// for the architectures Tern targets (the same kernels' logic runs on the
+// host in SimtOnTheHost and MmaOnTheHost above).
 //===----------------------------------------------------------------------===//
 
 class PtxTest : public KernelTest {};
@@ -376,7 +389,7 @@ TEST_P(PtxTest, AssemblesWithPtxas) {
 const Variant kGpuVariants[] = {{"sm_80", "nvptx", "sm_80", ""}, {"sm_90", "nvptx", "sm_90", ""}};
 INSTANTIATE_TEST_SUITE_P(Kernels, PtxTest,
                          ::testing::Combine(::testing::ValuesIn(kGpuVariants),
-                                            ::testing::Values(Kind{Strategy::simt, Packing::i2}),
+                                            ::testing::ValuesIn(kGpuKinds),
                                             ::testing::ValuesIn(kShapes)),
                          testName);
 

@@ -1,5 +1,7 @@
 //===- CostModel.cpp ------------------------------------------------------===//
 #include "tools/tern-tune/CostModel.h"
+#include "compiler/lowering/GpuLaunch.h"
+#include "compiler/lowering/mma/MmaMatmul.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "compiler/lowering/KernelLayouts.h"
@@ -172,32 +174,48 @@ llvm::Expected<Prediction> predictGpu(const MachineDescription &gpu, const Candi
                                       int64_t n, int64_t k) {
   if (!gpu.isGpu())
     return llvm::createStringError("'" + gpu.name + "' describes a CPU; GPU kernels need a GPU");
-  if (c.strategy != Strategy::simt)
-    return llvm::createStringError("GPU estimates cover the simt strategy only");
+  if (!isGpuStrategy(c.strategy))
+    return llvm::createStringError("GPU estimates cover the simt and mma strategies only");
   constexpr double kWarp = 32, kMaxWarpsPerSm = 64, kWordBytes = 4;
   KernelAttr kernel = c.kernel;
-  double warpsPerBlock = static_cast<double>(simtThreadsPerBlock(kernel)) / kWarp;
-  double rowTiles = std::ceil(static_cast<double>(m) / static_cast<double>(kernel.getTileM()));
-  double blocks = static_cast<double>(simtBlocksX(kernel, n)) * rowTiles;
+  bool mma = c.strategy == Strategy::mma;
+  GpuLaunch launch = gpuLaunch(kernel, n);
+  double warpsPerBlock = static_cast<double>(launch.threadsPerBlock) / kWarp;
+  double rowTiles = std::ceil(static_cast<double>(m) / static_cast<double>(launch.rowsPerBlockY));
+  double blocks = static_cast<double>(launch.blocksX) * rowTiles;
   double sms = std::min(static_cast<double>(gpu.cores), blocks);
   double residentWarps = sms * std::min(kMaxWarpsPerSm, std::ceil(blocks / sms) * warpsPerBlock);
-  double inFlight = residentWarps * kWarp * kWordBytes * static_cast<double>(kernel.getUnrollK());
+  // Weight words in flight per thread and loop iteration: one (simt), or
+  // two per weight tile and K step (mma).
+  double wordsPerThread = static_cast<double>(kernel.getUnrollK()) *
+                          (mma ? 2.0 * static_cast<double>(kernel.getStreams()) : 1.0);
+  double inFlight = residentWarps * kWarp * kWordBytes * wordsPerThread;
   double bandwidth = std::min(gpu.dramBandwidthGBs(gpu.cores),
                               inFlight / (gpu.dram.latencyNs * 1e-9) / 1e9 * gpu.dram.streamEfficiency);
   double bytes = static_cast<double>(packing::packedBytes(weightLayout(c.kernel, c.packing, n, k)));
   // Rows of weights are read again for every tile of activation rows.
   double memoryUs = bytes * rowTiles / (bandwidth * 1e3);
-  // Per 16 weights and activation row: 4 dp4a and 4 for the activation sums;
-  // per 16 weights and tile: 4 shifts and 4 masks.
   double weights = static_cast<double>(n) * static_cast<double>(k);
-  double instructions = weights / 16 * (8 * static_cast<double>(m) + 8 * rowTiles);
   double lanesPerCycle = gpu.intOpsPerCycle / 4 * sms; // int32 lanes
-  double computeUs = instructions / lanesPerCycle / (gpu.frequencyGHz * 1e3);
+  double computeUs;
+  if (mma) {
+    // Tensor-core MACs over whole 16-row tiles, plus per 4 weights and tile
+    // 5 integer ops turning a plane into signed bytes (one thread each).
+    double macs = rowTiles * static_cast<double>(launch.rowsPerBlockY) * weights;
+    double tensorCycles = macs / (gpu.int8Dot.macsPerCycle * sms);
+    double unpackCycles = weights / 4 * 5 * rowTiles / lanesPerCycle;
+    computeUs = (tensorCycles + unpackCycles) / (gpu.frequencyGHz * 1e3);
+  } else {
+    // Per 16 weights and activation row: 4 dp4a and 4 for the activation
+    // sums; per 16 weights and tile: 4 shifts and 4 masks.
+    double instructions = weights / 16 * (8 * static_cast<double>(m) + 8 * rowTiles);
+    computeUs = instructions / lanesPerCycle / (gpu.frequencyGHz * 1e3);
+  }
   // Prediction::us() is max(compute, memory): the longer side also takes
   // what overlap does not hide of the shorter, and the launch.
   double extra = (1 - gpu.overlap) * std::min(memoryUs, computeUs) + gpu.launchOverheadUs;
   Prediction p;
-  p.macsPerIteration = simtSearchSpace(m).innerLoopMacs(c, m);
+  p.macsPerIteration = (mma ? mmaSearchSpace() : simtSearchSpace(m)).innerLoopMacs(c, m);
   p.computeUs = computeUs + (computeUs >= memoryUs ? extra : 0);
   p.memoryUs = memoryUs + (computeUs >= memoryUs ? 0 : extra);
   return p;

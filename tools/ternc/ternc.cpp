@@ -58,8 +58,10 @@ cl::opt<std::string> strategyOpt(
     cl::desc("Kernel strategy: mfree (multiply-free: int8 dot products of activations with "
              "{0,1,2}-coded weights), lut (per-row tables of group sums, indexed by the "
              "weights through byte shuffles), simt (GPU threads: one row and a slice of K "
-             "each, dp4a, warp reductions; on a CPU its threads run in loops), amx (x86 AMX "
-             "tiles for m > 1; i2, K a multiple of 64) or auto (default: the tuned choice, "
+             "each, dp4a, warp reductions; on a CPU its threads run in loops), mma (GPU tensor "
+             "cores for m > 1: int8 m16n8k32 MMA on weights unpacked in registers; on a CPU "
+             "each warp runs in loops), amx (x86 AMX tiles for m > 1; i2, K a multiple of 64) "
+             "or auto (default: the tuned choice, "
              "else amx for m > 1 where the CPU has AMX, else mfree, or simt for nvptx)"),
     cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));
 cl::opt<std::string> packingOpt(
@@ -255,7 +257,7 @@ int runKernel(mlir::MLIRContext &ctx) {
   if (strategyOpt != "auto") {
     request.strategy = symbolizeStrategy(strategyOpt);
     if (!request.strategy)
-      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut, simt, amx or auto");
+      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut, simt, mma, amx or auto");
   }
   if (packingOpt != "auto") {
     request.packing = symbolizePacking(packingOpt);

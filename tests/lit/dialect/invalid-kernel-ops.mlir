@@ -203,6 +203,21 @@ func.func private @kernel_unroll() attributes {k = #tern.kernel<mfree, lanes = 1
 
 // -----
 
+// expected-error @+1 {{an mma kernel's lanes must be 8 (the rows of an MMA weight tile), got 16}}
+func.func private @mma_lanes() attributes {k = #tern.kernel<mma, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1>}
+
+// -----
+
+// expected-error @+1 {{an mma kernel takes tile_m <= 2 activation tiles and streams <= 4 weight tiles per warp, and does not prefetch; got tile_m = 3, streams = 1, prefetch = 0}}
+func.func private @mma_tiles() attributes {k = #tern.kernel<mma, lanes = 8, tile_n = 32, tile_m = 3, unroll_k = 1>}
+
+// -----
+
+// expected-error @+1 {{an mma kernel's tile_n must be a multiple of 8 x streams (whole warps), got 24}}
+func.func private @mma_warps() attributes {k = #tern.kernel<mma, lanes = 8, tile_n = 24, tile_m = 1, unroll_k = 1, streams = 2>}
+
+// -----
+
 // expected-error @+1 {{an amx kernel's lanes must be 16 (a tile row), got 8}}
 func.func private @amx_lanes() attributes {k = #tern.kernel<amx, lanes = 8, tile_n = 32, tile_m = 1, unroll_k = 1>}
 

@@ -1,0 +1,22 @@
+//===- GpuLaunch.h - the launch geometry of a GPU kernel --------*- C++ -*-===//
+#ifndef TERN_COMPILER_LOWERING_GPULAUNCH_H
+#define TERN_COMPILER_LOWERING_GPULAUNCH_H
+
+#include "dialects/tern/TernDialect.h"
+
+namespace tern {
+
+/// How the runtime launches a GPU matmul kernel (simt or mma) of N output
+/// rows: threads per block, blocks along x, and the activation rows each
+/// block along y covers (blocks along y: ceil(m / rowsPerBlockY)).
+struct GpuLaunch {
+  int64_t threadsPerBlock, blocksX, rowsPerBlockY;
+};
+GpuLaunch gpuLaunch(KernelAttr kernel, int64_t n);
+
+/// True for the strategies whose kernels run on GPUs.
+bool isGpuStrategy(Strategy strategy);
+
+} // namespace tern
+
+#endif // TERN_COMPILER_LOWERING_GPULAUNCH_H
