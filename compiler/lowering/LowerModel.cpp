@@ -27,13 +27,14 @@ struct TernLowerModelPass final : impl::TernLowerModelBase<TernLowerModelPass> {
       module.emitError(llvm::toString(target.takeError()));
       return signalPassFailure();
     }
-    int64_t lanes = lookupTargetBackend(target->arch)->vectorLanes(*target);
+    const TargetBackend *backend = lookupTargetBackend(target->arch);
+    int64_t lanes = backend->vectorLanes(*target);
     RewritePatternSet patterns(&getContext());
     populateElementwiseLoweringPatterns(patterns, lanes);
     populateNormalizationLoweringPatterns(patterns, lanes);
     populateRopeLoweringPatterns(patterns, lanes);
     populateAttentionLoweringPatterns(patterns, lanes);
-    populateEmbeddingLoweringPatterns(patterns, lanes);
+    populateEmbeddingLoweringPatterns(patterns, lanes, backend->weightPrefetchLocality(*target));
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     if (failed(applyPatternsGreedily(module, std::move(patterns), config)))

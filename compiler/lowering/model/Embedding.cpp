@@ -36,18 +36,27 @@ struct EmbedLowering final : ModelOpLowering<EmbedOp> {
 };
 
 /// logits[r, v] = x[r, :] . table[v, :]; blocks of vocabulary entries run in
-/// parallel, each table row is read once for all rows of x.
+/// parallel, each table row is read once for all rows of x. The table is the
+/// largest read of a decode step and streams from DRAM: while a row is
+/// summed, the same columns of the row about kPrefetchBytes further on are
+/// prefetched. On the Intel Xeon VM (hidden 2560, bf16: 5 KiB rows), 1 row
+/// ahead gave 2% more decode tokens/s, 4 rows ahead 20%, 8 as much, 16 less.
 struct LmHeadLowering final : ModelOpLowering<LmHeadOp> {
-  using ModelOpLowering::ModelOpLowering;
+  LmHeadLowering(MLIRContext *ctx, int64_t lanes, int prefetchLocality)
+      : ModelOpLowering(ctx, lanes), prefetchLocality(prefetchLocality) {}
   static constexpr int64_t kEntriesPerTask = 16;
+  static constexpr int64_t kPrefetchBytes = 16 << 10;
+  int prefetchLocality;
 
   LogicalResult matchAndRewrite(LmHeadOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     VectorLoops loops(rewriter, loc, lanes);
-    int64_t vocab = op.getTable().getType().getDimSize(0);
-    int64_t cols = op.getTable().getType().getDimSize(1);
+    MemRefType table = op.getTable().getType();
+    int64_t vocab = table.getDimSize(0), cols = table.getDimSize(1);
     Value rows = rowCount(rewriter, loc, op.getX());
     int64_t tasks = (vocab + kEntriesPerTask - 1) / kEntriesPerTask;
+    int64_t rowBytes = cols * table.getElementTypeBitWidth() / 8;
+    int64_t rowsAhead = (kPrefetchBytes + rowBytes - 1) / rowBytes;
     loops.parallel(loops.index(tasks), [&](Value task) {
       Value first = arith::MulIOp::create(rewriter, loc, task, loops.index(kEntriesPerTask));
       Value last = arith::MinUIOp::create(
@@ -55,8 +64,16 @@ struct LmHeadLowering final : ModelOpLowering<LmHeadOp> {
           loops.index(vocab));
       loops.loop(first, last, [&](Value v) {
         loops.loop(loops.index(0), rows, [&](Value r) {
+          Value next = arith::MinUIOp::create(
+              rewriter, loc, arith::AddIOp::create(rewriter, loc, v, loops.index(rowsAhead)),
+              loops.index(vocab - 1));
           Value dot = loops.reduce(loops.index(0), loops.index(cols), vector::CombiningKind::ADD, 0.0f,
                                    [&](Value j, VectorType type) -> Value {
+                                     if (type.getNumElements() > 1)
+                                       memref::PrefetchOp::create(rewriter, loc, op.getTable(),
+                                                                  ValueRange{next, j},
+                                                                  /*isWrite=*/false, prefetchLocality,
+                                                                  /*isDataCache=*/true);
                                      return arith::MulFOp::create(
                                          rewriter, loc, loops.loadF32(op.getX(), {r, j}, type),
                                          loops.loadF32(op.getTable(), {v, j}, type));
@@ -72,8 +89,10 @@ struct LmHeadLowering final : ModelOpLowering<LmHeadOp> {
 
 } // namespace
 
-void populateEmbeddingLoweringPatterns(RewritePatternSet &patterns, int64_t lanes) {
-  patterns.add<EmbedLowering, LmHeadLowering>(patterns.getContext(), lanes);
+void populateEmbeddingLoweringPatterns(RewritePatternSet &patterns, int64_t lanes,
+                                       int tablePrefetchLocality) {
+  patterns.add<EmbedLowering>(patterns.getContext(), lanes);
+  patterns.add<LmHeadLowering>(patterns.getContext(), lanes, tablePrefetchLocality);
 }
 
 } // namespace tern

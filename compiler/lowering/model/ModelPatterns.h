@@ -20,7 +20,10 @@ void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns, int6
 void populateNormalizationLoweringPatterns(mlir::RewritePatternSet &patterns, int64_t lanes);
 void populateRopeLoweringPatterns(mlir::RewritePatternSet &patterns, int64_t lanes);
 void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns, int64_t lanes);
-void populateEmbeddingLoweringPatterns(mlir::RewritePatternSet &patterns, int64_t lanes);
+/// `tablePrefetchLocality`: the LLVM locality hint the output head prefetches
+/// its next table row with (TargetBackend::weightPrefetchLocality).
+void populateEmbeddingLoweringPatterns(mlir::RewritePatternSet &patterns, int64_t lanes,
+                                       int tablePrefetchLocality);
 
 } // namespace tern
 
