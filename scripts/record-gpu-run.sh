@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Records, on a machine with an NVIDIA GPU, what tern-explore validate needs
 # to check a GPU description: the simt kernels of the 2B4T shapes timed on
-# the GPU at m = 1 (weights streaming from GPU memory) and m = 128.
+# the GPU at m = 1 (weights streaming from GPU memory) and m = 128. Also the
+# tensor-core (mma) kernels at m = 128, against simt in the same run, in
+# mma-m128.json (tern-explore models simt only).
 #   scripts/record-gpu-run.sh [OUT_DIR]    (default tests/explore/gpu-run)
 # Then: build/bin/tern-explore validate --machine nvidia-h100 --measured OUT_DIR
 set -euo pipefail
@@ -26,4 +28,12 @@ for m in 1 128; do
   done
   "$bin/tern-bench" kernel "${dirs[@]}" --m "$m" --json "$out/m$m.json"
 done
+mma=()
+for shape in 2560x2560 640x2560 6912x2560 2560x6912; do
+  dir=$work/mma/$shape
+  "$bin/ternc" kernel --n "${shape%x*}" --k "${shape#*x}" --m 128 --target nvptx --strategy mma \
+    --gpu-arch "$arch" --tuning-db none -o "$dir" --quiet
+  mma+=("$dir" "$work/m128/$shape")
+done
+"$bin/tern-bench" kernel "${mma[@]}" --m 128 --json "$out/mma-m128.json"
 echo "recorded in $out (no model.json: Tern does not run whole models on GPUs yet)"
