@@ -71,26 +71,16 @@ double bestGmacs(int64_t iterations, double macsPerIteration, Probe probe) {
   reg "0", reg "1", reg "2", reg "3", reg "4", reg "5", reg "6", reg "7", reg "8", reg "9", \
       reg "10", reg "11", reg "12", reg "14", reg "15"
 
+#define TERN_VECTOR_PROBE(name, step)                                                  \
+  int name(int64_t iterations) {                                                       \
+    TERN_PROBE_LOOP(step, TERN_VECTOR_CLOBBERS("xmm"));                                \
+    return 0;                                                                          \
+  }
 // The AVX2 kernels' step: 32 byte products summed in pairs into int16.
-int maddubsAddYmm(int64_t iterations) {
-  TERN_PROBE_LOOP(TERN_YMM_MADDUBS_ADD, TERN_VECTOR_CLOBBERS("xmm"));
-  return 0;
-}
-
-int maddubsAddZmm(int64_t iterations) {
-  TERN_PROBE_LOOP(TERN_ZMM_MADDUBS_ADD, TERN_VECTOR_CLOBBERS("xmm"));
-  return 0;
-}
-
-int dpbusdYmm(int64_t iterations) {
-  TERN_PROBE_LOOP(TERN_YMM_DPBUSD, TERN_VECTOR_CLOBBERS("xmm"));
-  return 0;
-}
-
-int dpbusdZmm(int64_t iterations) {
-  TERN_PROBE_LOOP(TERN_ZMM_DPBUSD, TERN_VECTOR_CLOBBERS("xmm"));
-  return 0;
-}
+TERN_VECTOR_PROBE(maddubsAddYmm, TERN_YMM_MADDUBS_ADD)
+TERN_VECTOR_PROBE(maddubsAddZmm, TERN_ZMM_MADDUBS_ADD)
+TERN_VECTOR_PROBE(dpbusdYmm, TERN_YMM_DPBUSD)
+TERN_VECTOR_PROBE(dpbusdZmm, TERN_ZMM_DPBUSD)
 
 // AMX: the prefill kernels' step, 2 x 2 accumulator tiles fed by two
 // activation and two weight tiles; with `loads`, the four input tiles are
