@@ -128,4 +128,17 @@ void MatmulEmitter::storeScaled(Value m, Value n0, Value sums, Value divisor, in
   vector::MaskedStoreOp::create(b, loc, out, ValueRange{m, n0}, mask, y);
 }
 
+void MatmulEmitter::storeOneIfInside(Value m, Value nRow, Value rows, Value sum) {
+  auto less = [&](Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  };
+  Value inside = arith::AndIOp::create(b, loc, less(m, rows), less(nRow, index(n)));
+  auto ifInside = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifInside.thenBlock());
+  Value scale = vector::ExtractOp::create(b, loc, divisor(m, 1), ArrayRef<int64_t>{0});
+  Value y = arith::DivFOp::create(b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum), scale);
+  memref::StoreOp::create(b, loc, y, out, ValueRange{m, nRow});
+}
+
 } // namespace tern

@@ -67,6 +67,9 @@ protected:
   /// out[m][n0 + i] = sums[i] / divisor for i < min(validRows, lanes).
   void storeScaled(mlir::Value m, mlir::Value n0, mlir::Value sums, mlir::Value divisor,
                    int64_t validRows);
+  /// out[m][nRow] = sum / (a_scale[m] * w_scale) for an int32 `sum`, if m <
+  /// rows and nRow < N: one thread's result in the GPU strategies.
+  void storeOneIfInside(mlir::Value m, mlir::Value nRow, mlir::Value rows, mlir::Value sum);
 
   mlir::RewriterBase &b;
   mlir::Location loc;

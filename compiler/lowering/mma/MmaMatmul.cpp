@@ -260,15 +260,7 @@ private:
           Value nRow = add(add(mul(warp.block, index(layout.p.tileN)),
                                mul(add(mul(warp.warp, index(nTiles)), index(nt)), index(kTileN))),
                            add(mul(t, index(2)), index(r % 2)));
-          Value valid = arith::AndIOp::create(b, loc, less(m, warp.rows), less(nRow, index(n)));
-          auto ifValid = scf::IfOp::create(b, loc, valid, /*withElseRegion=*/false);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(ifValid.thenBlock());
-          Value scale = vector::ExtractOp::create(b, loc, divisor(m, 1), ArrayRef<int64_t>{0});
-          Value y = arith::DivFOp::create(
-              b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sums[tile(mt, nt) + r]),
-              scale);
-          memref::StoreOp::create(b, loc, y, out, ValueRange{m, nRow});
+          storeOneIfInside(m, nRow, warp.rows, sums[tile(mt, nt) + r]);
         }
   }
 

@@ -205,20 +205,9 @@ private:
   /// exist.
   void store(Value block, Value vector, Value row, Value m0, Value rows, ArrayRef<Value> sums) {
     Value nRow = add(add(mul(block, index(layout.p.tileN)), mul(vector, index(layout.p.lanes))), row);
-    for (int64_t r = 0; r < tileM; ++r) {
-      Value m = add(m0, index(r));
-      Value valid = arith::AndIOp::create(
-          b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, m, rows),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, nRow, index(n)));
-      auto ifValid = scf::IfOp::create(b, loc, valid, /*withElseRegion=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifValid.thenBlock());
-      Value exact = arith::SubIOp::create(b, loc, sums[2 * r], sums[2 * r + 1]);
-      Value scale = vector::ExtractOp::create(b, loc, divisor(m, 1), ArrayRef<int64_t>{0});
-      Value y = arith::DivFOp::create(
-          b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), exact), scale);
-      memref::StoreOp::create(b, loc, y, out, ValueRange{m, nRow});
-    }
+    for (int64_t r = 0; r < tileM; ++r)
+      storeOneIfInside(add(m0, index(r)), nRow, rows,
+                       arith::SubIOp::create(b, loc, sums[2 * r], sums[2 * r + 1]));
   }
 
   const GpuMapping *mapping;
