@@ -17,7 +17,29 @@ MatmulEmitter::MatmulEmitter(MatmulOp op, const MatmulOperands &operands,
       weights(operands.weights), weightScale(operands.weightScale), out(operands.out),
       n(op.getWeight().getType().getRows()), k(op.getWeight().getType().getCols()),
       prefetchLocality(target ? lookupTargetBackend(target->arch)->weightPrefetchLocality(*target)
-                              : 0) {}
+                              : 0),
+      registerConstraint(
+          target ? lookupTargetBackend(target->arch)->vectorRegisterConstraint(*target) : "") {}
+
+Value MatmulEmitter::base3Digit(Value x) {
+  auto type = cast<VectorType>(x.getType());
+  auto above = [&](int64_t threshold) -> Value {
+    Value bit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, x, splat(type, threshold));
+    return arith::ExtUIOp::create(b, loc, type, bit);
+  };
+  return add(above(85), above(170));
+}
+
+Value MatmulEmitter::times3(Value x) {
+  Value tripled = add(add(x, x), x);
+  if (registerConstraint.empty())
+    return tripled;
+  std::string constraints = ("=" + registerConstraint + ",0").str();
+  return LLVM::InlineAsmOp::create(b, loc, x.getType(), ValueRange{tripled}, "", constraints,
+                                   /*has_side_effects=*/false, /*is_align_stack=*/false,
+                                   LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
+      .getRes();
+}
 
 Value MatmulEmitter::index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 Value MatmulEmitter::i64(int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 64); }

@@ -62,6 +62,14 @@ protected:
   /// The weights (w + 1, in {0, 1, 2}) of plane `plane` of a vector of i2
   /// bytes in packing::MfreeLayout: (p >> 2 plane) & 3.
   mlir::Value unpackI2(mlir::Value packed, int64_t plane);
+  /// (x > 85) + (x > 170) per byte: the base-3 digit of x, in {0, 1, 2}.
+  mlir::Value base3Digit(mlir::Value x);
+  /// 3 x mod 256 per byte, in two byte adds: x_{s+1} from x_s, so that the
+  /// digit of x_s is weight s of a base3 byte x_0. An empty asm statement
+  /// hides the result from LLVM, which would otherwise fold the chain x_1,
+  /// x_2, ... into byte multiplications by 9, 27 and 81 that x86 can only
+  /// emulate.
+  mlir::Value times3(mlir::Value x);
   /// a_scale[m] * w_scale in every lane of a `lanes`-wide f32 vector.
   mlir::Value divisor(mlir::Value m, int64_t lanes);
   /// out[m][n0 + i] = sums[i] / divisor for i < min(validRows, lanes).
@@ -77,6 +85,7 @@ protected:
   mlir::Value a, aScale, weights, weightScale, out;
   int64_t n, k;
   int prefetchLocality; // LLVM's hint for prefetchWeights
+  llvm::StringRef registerConstraint; // of vectors in asm; empty: no target, no asm barrier
 };
 
 } // namespace tern

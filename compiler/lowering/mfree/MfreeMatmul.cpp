@@ -82,8 +82,6 @@ public:
       bool fullBytes = target && k <= kLinearBase3MaxK &&
                        lookupTargetBackend(target->arch)->nativeVdotLhsMax(*target, lanes) >= 255;
       decode = fullBytes ? Decode::Base3Linear : Decode::Base3Digits;
-      if (target)
-        registerConstraint = lookupTargetBackend(target->arch)->vectorRegisterConstraint(*target);
     }
     if (target && target->ternaryDot)
       decode = Decode::Ternary;
@@ -268,29 +266,6 @@ private:
     return vector::BitCastOp::create(b, loc, byteType, lanes);
   }
 
-  /// (x > 85) + (x > 170): the base-3 digit of x, in {0, 1, 2}.
-  Value base3Digit(Value x) {
-    auto above = [&](int64_t threshold) -> Value {
-      Value bit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, x, splat(byteType, threshold));
-      return arith::ExtUIOp::create(b, loc, byteType, bit);
-    };
-    return add(above(85), above(170));
-  }
-
-  /// 3 x mod 256 per byte, in two byte adds. An empty asm statement hides
-  /// the result from LLVM, which would otherwise fold the chain x_1, x_2, ...
-  /// into byte multiplications by 9, 27 and 81 that x86 can only emulate.
-  Value times3(Value x) {
-    Value tripled = add(add(x, x), x);
-    if (registerConstraint.empty())
-      return tripled;
-    std::string constraints = ("=" + registerConstraint + ",0").str();
-    return LLVM::InlineAsmOp::create(b, loc, byteType, ValueRange{tripled}, "", constraints,
-                                     /*has_side_effects=*/false, /*is_align_stack=*/false,
-                                     LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
-        .getRes();
-  }
-
   void emitChunk(const Chunks &chunks, Value chunk, int64_t planes, Accumulators &accs) {
     int64_t vectors = layout.vectorsPerChunk(), tileRows = chunks.tileRows;
     Value m0 = chunks.m0;
@@ -379,7 +354,6 @@ private:
   int64_t tileM, unrollK, prefetch, streams;
   Decode decode;
   Value panel; // the block's decoded weights, where decode is Panel
-  StringRef registerConstraint; // empty: no target, no asm barrier
   int64_t int16Run = 0; // chunks per int16 run; 0: int32 throughout
   VectorType accType, byteType, pairType;
 };
