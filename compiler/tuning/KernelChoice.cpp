@@ -45,16 +45,17 @@ std::string microseconds(double us) {
 }
 
 /// The strategy when none is asked for: simt on GPUs; AMX tiles for m > 1
-/// where the CPU has them and the weights can be its i2 layout (about 3x
-/// mfree at m = 128 on an Intel Xeon, README); else mfree.
+/// where the CPU has them and the weights can be its i2 or base3 layout
+/// (about 3x mfree at m = 128 on an Intel Xeon, README); else mfree.
 Strategy defaultStrategy(mlir::MLIRContext *ctx, const TargetDesc &target,
                          const KernelRequest &request) {
   const TargetBackend *backend = lookupTargetBackend(target.arch);
   if (backend->gpuMapping())
     return Strategy::simt;
-  bool i2Layout = (!request.packing || *request.packing == Packing::i2) &&
-                  backend->vectorLanes(target) == 16;
-  if (request.m > 1 && i2Layout &&
+  bool mfreeLayout = (!request.packing || *request.packing == Packing::i2 ||
+                      *request.packing == Packing::base3) &&
+                     backend->vectorLanes(target) == 16;
+  if (request.m > 1 && mfreeLayout &&
       amxSupports(target, request.k, request.tileN.value_or(defaultAmxKernel(ctx).getTileN())))
     return Strategy::amx;
   return request.packing ? strategyForPacking(*request.packing) : Strategy::mfree;

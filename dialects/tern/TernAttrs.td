@@ -60,7 +60,7 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       weights, a warp reduction of the slices; reads `i2`), or `amx` (x86
       AMX tiles for prefill: the weights of a block decoded once into int8
       tiles, 16 x 64 activation tiles multiplied into int32 tiles by
-      `tdpbssd`; reads `i2` in the mfree layout, K a multiple of 64), or
+      `tdpbssd`; reads `i2` or `base3` in the mfree layout, K a multiple of 64), or
       `mma` (GPU tensor cores for prefill: each warp multiplies tile_m
       16-row activation tiles by `streams` 8-row weight tiles, 32 K values
       a step, with int8 m16n8k32 MMA; the weights are unpacked from i2 to

@@ -23,11 +23,11 @@ int64_t packingGroupSize(Packing kind) {
 bool strategySupportsPacking(Strategy strategy, Packing packing) {
   switch (strategy) {
   case Strategy::mfree:
+  case Strategy::amx:
     return packing == Packing::i2 || packing == Packing::base3;
   case Strategy::lut:
     return packing == Packing::lut2 || packing == Packing::lut3;
   case Strategy::simt:
-  case Strategy::amx:
   case Strategy::mma:
     return packing == Packing::i2;
   }

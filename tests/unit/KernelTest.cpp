@@ -283,7 +283,8 @@ const Shape kAmxShapes[] = {{33, 64}, {70, 128}, {17, 192}, {640, 2560}, {2560, 
 INSTANTIATE_TEST_SUITE_P(Amx, KernelTest,
                          ::testing::Combine(::testing::Values(Variant{"amx", "x86_64",
                                                                       "sapphirerapids", ""}),
-                                            ::testing::Values(Kind{Strategy::amx, Packing::i2}),
+                                            ::testing::Values(Kind{Strategy::amx, Packing::i2},
+                                                              Kind{Strategy::amx, Packing::base3}),
                                             ::testing::ValuesIn(kAmxShapes)),
                          testName);
 

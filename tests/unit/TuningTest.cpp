@@ -318,8 +318,9 @@ TEST_F(TuningDbTest, KernelChoiceFollowsTheFastestFittingMeasurement) {
 TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
   auto target = resolveTarget("x86_64", "sapphirerapids", "");
   ASSERT_TRUE(static_cast<bool>(target));
-  // Without data, prefill of i2 weights runs on AMX tiles, in the layout
-  // asked for; other packings and K that is not whole tiles take mfree.
+  // Without data, prefill of i2 and base3 weights runs on AMX tiles, in the
+  // layout asked for; lut packings take lut, and K that is not whole tiles
+  // mfree.
   KernelRequest prefill{128, 256, 512, 2, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::amx);
   prefill.tileN = 48;
@@ -328,7 +329,9 @@ TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
   EXPECT_EQ(odd.getTileN(), 48);
   EXPECT_EQ((48 / 16) % odd.getUnrollK(), 0) << "an amx kernel must step over whole weight tiles";
   prefill.packing = Packing::base3;
-  EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::mfree);
+  EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::amx);
+  prefill.packing = Packing::lut3;
+  EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::lut);
   KernelRequest ragged{128, 256, 96, 2, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(chooseKernel(&context(), *target, ragged, nullptr).candidate.strategy, Strategy::mfree);
   // A block's decoded weights would not fit the stack budget.

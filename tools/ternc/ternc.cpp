@@ -60,7 +60,7 @@ cl::opt<std::string> strategyOpt(
              "weights through byte shuffles), simt (GPU threads: one row and a slice of K "
              "each, dp4a, warp reductions; on a CPU its threads run in loops), mma (GPU tensor "
              "cores for m > 1: int8 m16n8k32 MMA on weights unpacked in registers; on a CPU "
-             "each warp runs in loops), amx (x86 AMX tiles for m > 1; i2, K a multiple of 64) "
+             "each warp runs in loops), amx (x86 AMX tiles for m > 1; i2 or base3, K a multiple of 64) "
              "or auto (default: the tuned choice, "
              "else amx for m > 1 where the CPU has AMX, else mfree, or simt for nvptx)"),
     cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));

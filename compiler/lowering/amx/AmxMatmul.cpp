@@ -5,16 +5,17 @@
 // rows x 64 bytes of a, a weight tile 16 quads of K x 16 output rows x 4
 // bytes, an accumulator tile 16 x 16 int32 sums.
 //
-// The mfree i2 layout already has the weight tile's shape: a 64-byte vector
-// of a chunk's plane is four consecutive K values for each of 16 output
-// rows, i.e. one row of a weight tile. So, per block of tile_n output rows
-// (the parallel dimension), with a stack panel of K/64 x tile_n/16 weight
-// tiles:
+// The mfree layouts already have the weight tile's shape: a 64-byte vector
+// of a chunk's plane (i2) or digit (base3) is four consecutive K values for
+// each of 16 output rows, i.e. one row of a weight tile. So, per block of
+// tile_n output rows (the parallel dimension), with a stack panel of K/64 x
+// tile_n/16 weight tiles (base3: all decoded before the first step, its
+// chunks of 20 K values not lining up with steps of 64):
 //   for each group of unroll_k weight tiles (16 output rows each):
 //     for each step of tile_m activation tiles (16 rows each):
 //       tile_m x unroll_k accumulator tiles over K, 64 at a time, the first
-//       step decoding each weight tile into the panel (w = plane - 1 in
-//       {-1, 0, 1}) just before it multiplies it, the others reusing it;
+//       step decoding each i2 weight tile into the panel (w = plane - 1
+//       in {-1, 0, 1}) just before it multiplies it, the others reusing it;
 //       store them into one of two sets of accumulator rows (by the
 //       step's parity); in K step r of the next step, divide row r of
 //       every tile of this one by its scale and store it in y, so that
@@ -54,7 +55,8 @@ public:
              RewriterBase &rewriter)
       : MatmulEmitter(op, operands, target, rewriter) {
     KernelAttr kernel = op.getKernel();
-    layout.p = weightLayout(kernel, Packing::i2, n, k);
+    packing = op.getWeight().getType().getPacking().getValue();
+    layout.p = weightLayout(kernel, packing, n, k);
     aTiles = kernel.getTileM();
     wTiles = kernel.getUnrollK();
     byteType = VectorType::get({kTileBytes}, b.getI8Type());
@@ -128,13 +130,17 @@ private:
             b, loc, arith::DivUIOp::create(b, loc, m0, stepRows), index(2));
         return mul(parity, index(sumRows));
       };
+      // base3 chunks (20 K values) do not line up with K steps (64): the
+      // block is decoded whole before its first step.
+      if (packing == Packing::base3)
+        decodeBase3Block(blockBytes, panel, groups);
       emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
         for (int64_t group = 0; group < groups; group += wTiles) {
-          // The first step of rows decodes the weight tiles it multiplies,
-          // so that the decoding overlaps the tile products; later steps
-          // reuse them.
+          // The first step of rows decodes the i2 weight tiles it
+          // multiplies, so that the decoding overlaps the tile products;
+          // later steps reuse them.
           multiplyTiles(source, panel, sums, index(0), startsAt(index(0)), steps, groups, group,
-                        blockBytes, nullptr);
+                        packing == Packing::i2 ? blockBytes : Value(), nullptr);
           {
             auto mLoop = scf::ForOp::create(b, loc, stepRows, rows, stepRows);
             OpBuilder::InsertionGuard guard(b);
@@ -186,6 +192,42 @@ private:
         vector::StoreOp::create(b, loc, signedWeights, panel, ValueRange{row, index(0)});
       }
     }
+  }
+
+  /// The whole panel <- the block's base3 weights at `blockBytes`: digit s of
+  /// the bytes of group g's vector of chunk c is the tile row of K values
+  /// 20c + 4s .. +3, quad q = 5c + s, i.e. row q % 16 of weight tile
+  /// (q / 16, g), as signed bytes.
+  void decodeBase3Block(Value blockBytes, Value panel, int64_t groups) {
+    Value one = splat(byteType, 1);
+    int64_t planes = layout.planes(), quads = k / MfreeLayout::kBytesPerLane;
+    auto decodeChunk = [&](Value chunk, int64_t chunkPlanes) {
+      for (int64_t g = 0; g < groups; ++g) {
+        Value x = loadWeights(byteType,
+                              add(blockBytes, add(mul(toI64(chunk), i64(layout.chunkBytes())),
+                                                  i64(g * layout.vectorBytes()))),
+                              0);
+        for (int64_t s = 0; s < chunkPlanes; ++s) {
+          Value quad = add(mul(chunk, index(planes)), index(s));
+          Value tile = add(mul(arith::DivUIOp::create(b, loc, quad, index(kTileRows)), index(groups)),
+                           index(g));
+          Value row = add(mul(tile, index(kTileRows)),
+                          arith::RemUIOp::create(b, loc, quad, index(kTileRows)));
+          vector::StoreOp::create(b, loc, arith::SubIOp::create(b, loc, base3Digit(x), one), panel,
+                                  ValueRange{row, index(0)});
+          if (s + 1 < chunkPlanes)
+            x = times3(x);
+        }
+      }
+    };
+    auto loop = scf::ForOp::create(b, loc, index(0), index(quads / planes), index(1));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      decodeChunk(loop.getInductionVar(), planes);
+    }
+    if (quads % planes != 0)
+      decodeChunk(index(quads / planes), quads % planes);
   }
 
   /// sums[set...] <- the accumulator tiles of activation tiles at `starts`
@@ -279,6 +321,7 @@ private:
     }
   }
 
+  Packing packing;
   MfreeLayout layout;
   int64_t aTiles, wTiles;
   VectorType byteType;
@@ -294,8 +337,9 @@ bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN) {
 
 LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
                              RewriterBase &rewriter) {
-  if (op.getWeight().getType().getPacking().getValue() != Packing::i2)
-    return op.emitOpError("the amx lowering reads the i2 packing");
+  Packing packing = op.getWeight().getType().getPacking().getValue();
+  if (packing != Packing::i2 && packing != Packing::base3)
+    return op.emitOpError("the amx lowering reads the i2 and base3 packings");
   int64_t k = op.getWeight().getType().getCols();
   if (!target || !target->hasFeature("amx-int8"))
     return op.emitOpError("the amx strategy needs an x86 target with amx-int8 (e.g. --cpu "
@@ -324,7 +368,8 @@ SearchSpace amxSearchSpace() {
   auto work = [](const Candidate &c, int64_t) -> int64_t {
     return c.kernel.getTileM() * c.kernel.getUnrollK() * kTileRows * kTileRows * kTileBytes;
   };
-  return SearchSpace(Strategy::amx, {Packing::i2}, /*lanes=*/16, std::move(params), work);
+  return SearchSpace(Strategy::amx, {Packing::i2, Packing::base3}, /*lanes=*/16, std::move(params),
+                     work);
 }
 
 } // namespace tern
