@@ -192,6 +192,12 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
     if (options.progress)
       options.progress(name, -1.0);
   };
+  // A GPU target would need every model op as a GPU kernel and a launch
+  // plan; only the matmuls have GPU kernels so far.
+  if (lookupTargetBackend(target.arch)->gpuMapping())
+    return llvm::createStringError(
+        "whole models compile for CPUs only; " + target.arch +
+        " runs single matmul kernels (ternc kernel --target nvptx ...)");
   const ModelConfig &c = checkpoint.config();
   int64_t context = options.context ? options.context : c.context;
   if (context < 1 || context > c.context)
