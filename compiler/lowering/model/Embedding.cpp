@@ -40,7 +40,8 @@ struct EmbedLowering final : ModelOpLowering<EmbedOp> {
 /// largest read of a decode step and streams from DRAM: while a row is
 /// summed, the same columns of the row about kPrefetchBytes further on are
 /// prefetched. On the Intel Xeon VM (hidden 2560, bf16: 5 KiB rows), 1 row
-/// ahead gave 2% more decode tokens/s, 4 rows ahead 20%, 8 as much, 16 less.
+/// ahead gave 2% more decode tokens/s, 4 rows ahead 20%, 8 as much, 16 a
+/// little less (README).
 struct LmHeadLowering final : ModelOpLowering<LmHeadOp> {
   LmHeadLowering(MLIRContext *ctx, int64_t lanes, int prefetchLocality)
       : ModelOpLowering(ctx, lanes), prefetchLocality(prefetchLocality) {}
