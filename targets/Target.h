@@ -68,6 +68,11 @@ public:
   virtual llvm::SmallVector<mlir::Value, 4> mmaInt8(mlir::OpBuilder &b, mlir::Location loc,
                                                     mlir::ValueRange a, mlir::ValueRange bFragment,
                                                     mlir::ValueRange c) const = 0;
+  /// Waits until every thread of the block has arrived; their memory writes
+  /// are then visible to each other.
+  virtual void barrier(mlir::OpBuilder &b, mlir::Location loc) const = 0;
+  /// The memref memory space of memory shared by a block's threads.
+  virtual unsigned sharedMemorySpace() const = 0;
   /// The unit attribute that makes a function a kernel entry point.
   virtual llvm::StringRef kernelAttrName() const = 0;
 };

@@ -1,7 +1,9 @@
 //===- ConvertToLLVM.cpp - tern kernel ops and upstream dialects to LLVM --===//
+#include "compiler/lowering/GpuLaunch.h"
 #include "compiler/lowering/Passes.h"
 
 #include "dialects/tern/TernDialect.h"
+#include "targets/Target.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -150,6 +152,94 @@ private:
   }
 };
 
+/// tern_gpu_launch(runtime, "kernel", blocks_x, blocks_y, threads, args,
+/// count): the kernel's parameters as the LLVM lowering spells them (each
+/// memref its descriptor's fields), each in an 8-byte slot.
+struct GpuLaunchToLLVM final : ConvertOpToLLVMPattern<GpuLaunchOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+
+  LogicalResult matchAndRewrite(GpuLaunchOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto module = op->getParentOfType<ModuleOp>();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto i64Type = IntegerType::get(ctx, 64);
+    auto i64 = [&](int64_t v) -> Value {
+      return LLVM::ConstantOp::create(rewriter, loc, i64Type, rewriter.getI64IntegerAttr(v));
+    };
+
+    SmallVector<Value> fields;
+    for (auto [arg, original] : llvm::zip(adaptor.getArgs(), op.getArgs())) {
+      if (auto memref = dyn_cast<MemRefType>(original.getType()))
+        MemRefDescriptor::unpack(rewriter, loc, arg, memref, fields);
+      else
+        fields.push_back(arg);
+    }
+    Value slots;
+    {
+      // In the entry block, so that launches in loops do not grow the stack.
+      OpBuilder::InsertionGuard guard(rewriter);
+      Block &entry = op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
+      rewriter.setInsertionPointToStart(&entry);
+      slots = LLVM::AllocaOp::create(rewriter, loc, ptrType, i64Type,
+                                     i64(std::max<int64_t>(1, fields.size())), /*alignment=*/8);
+    }
+    for (auto [i, field] : llvm::enumerate(fields)) {
+      Type type = field.getType();
+      Value word = field;
+      if (isa<LLVM::LLVMPointerType>(type))
+        word = LLVM::PtrToIntOp::create(rewriter, loc, i64Type, field);
+      else if (type.isF32())
+        word = LLVM::ZExtOp::create(rewriter, loc, i64Type,
+                                    LLVM::BitcastOp::create(rewriter, loc, rewriter.getI32Type(), field));
+      else if (type.isF64())
+        word = LLVM::BitcastOp::create(rewriter, loc, i64Type, field);
+      else if (type.isInteger() && type.getIntOrFloatBitWidth() < 64)
+        word = LLVM::ZExtOp::create(rewriter, loc, i64Type, field);
+      else if (type != i64Type)
+        return op.emitOpError("cannot pass a value of type ") << type << " to a GPU kernel";
+      Value slot = LLVM::GEPOp::create(rewriter, loc, ptrType, i64Type, slots,
+                                       ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      LLVM::StoreOp::create(rewriter, loc, word, slot);
+    }
+    Value blocksY = adaptor.getBlocks().size() > 1 ? adaptor.getBlocks()[1] : i64(1);
+    LLVM::CallOp::create(rewriter, loc, getOrCreateLaunch(rewriter, module),
+                         ValueRange{adaptor.getRuntime(), kernelName(rewriter, loc, module, op.getKernel()),
+                                    adaptor.getBlocks()[0], blocksY, i64(op.getThreads()), slots,
+                                    i64(fields.size())});
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+private:
+  /// The kernel's name as a NUL-terminated string constant, one per kernel.
+  static Value kernelName(ConversionPatternRewriter &rewriter, Location loc, ModuleOp module,
+                          StringRef kernel) {
+    std::string symbol = ("tern_kernel_name_" + kernel).str();
+    auto ptrType = LLVM::LLVMPointerType::get(module.getContext());
+    if (module.lookupSymbol(symbol))
+      return LLVM::AddressOfOp::create(rewriter, loc, ptrType, symbol);
+    std::string text = kernel.str();
+    text.push_back('\0');
+    return LLVM::createGlobalString(loc, rewriter, symbol, text, LLVM::Linkage::Internal);
+  }
+
+  static LLVM::LLVMFuncOp getOrCreateLaunch(ConversionPatternRewriter &rewriter, ModuleOp module) {
+    constexpr llvm::StringLiteral name = "tern_gpu_launch";
+    if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+      return existing;
+    MLIRContext *ctx = module.getContext();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto i64Type = IntegerType::get(ctx, 64);
+    auto type = LLVM::LLVMFunctionType::get(
+        LLVM::LLVMVoidType::get(ctx), {ptrType, ptrType, i64Type, i64Type, i64Type, ptrType, i64Type});
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToEnd(module.getBody());
+    return LLVM::LLVMFuncOp::create(rewriter, module.getLoc(), name, type);
+  }
+};
+
 struct TernConvertToLLVMPass final : impl::TernConvertToLLVMBase<TernConvertToLLVMPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
@@ -171,9 +261,26 @@ struct TernConvertToLLVMPass final : impl::TernConvertToLLVMBase<TernConvertToLL
     ub::populateUBToLLVMConversionPatterns(converter, patterns);
     populateAMXLegalizeForLLVMExportPatterns(converter, patterns);
     configureAMXLegalizeForExportTarget(target);
-    patterns.add<BufferFromPtrToLLVM, ParallelDispatchToLLVM>(converter);
+    patterns.add<BufferFromPtrToLLVM, ParallelDispatchToLLVM, GpuLaunchToLLVM>(converter);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    markGpuKernels();
+  }
+
+  /// The entry points of GPU kernels get the target's attribute for them.
+  void markGpuKernels() {
+    llvm::Expected<TargetDesc> desc = getModuleTarget(getOperation());
+    if (!desc) {
+      llvm::consumeError(desc.takeError());
+      return;
+    }
+    const GpuMapping *gpu = lookupTargetBackend(desc->arch)->gpuMapping();
+    getOperation().walk([&](LLVM::LLVMFuncOp f) {
+      if (!f->removeAttr(kGpuKernelAttr))
+        return;
+      if (gpu)
+        f->setAttr(gpu->kernelAttrName(), UnitAttr::get(f.getContext()));
+    });
   }
 };
 

@@ -14,6 +14,10 @@ struct GpuLaunch {
 };
 GpuLaunch gpuLaunch(KernelAttr kernel, int64_t n);
 
+/// The unit attribute on a function that is a GPU kernel's entry point; it
+/// becomes the GPU target's own when the function is lowered to LLVM.
+inline constexpr llvm::StringLiteral kGpuKernelAttr = "tern.gpu_kernel";
+
 /// True for the strategies whose kernels run on GPUs.
 bool isGpuStrategy(Strategy strategy);
 

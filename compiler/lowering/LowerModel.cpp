@@ -4,6 +4,7 @@
 #include "targets/Target.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -19,7 +20,12 @@ namespace tern {
 
 namespace {
 
+// Four warps: enough to hide a row's memory latency, few enough that a
+// 2560-wide row gives every thread 20 elements.
+constexpr int64_t kGpuBlockThreads = 128;
+
 struct TernLowerModelPass final : impl::TernLowerModelBase<TernLowerModelPass> {
+  using TernLowerModelBase::TernLowerModelBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::Expected<TargetDesc> target = getModuleTarget(module);
@@ -28,13 +34,20 @@ struct TernLowerModelPass final : impl::TernLowerModelBase<TernLowerModelPass> {
       return signalPassFailure();
     }
     const TargetBackend *backend = lookupTargetBackend(target->arch);
-    int64_t lanes = backend->vectorLanes(*target);
+    LoopStyle style{backend->vectorLanes(*target), emulateGpuBlocks, backend->gpuMapping()};
+    if (style.gpu)
+      style.blockThreads = kGpuBlockThreads;
+    if (style.blockThreads % 32 != 0 || style.blockThreads < 0) {
+      module.emitError() << "GPU blocks must have a positive multiple of 32 threads, got "
+                         << style.blockThreads;
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    populateElementwiseLoweringPatterns(patterns, lanes);
-    populateNormalizationLoweringPatterns(patterns, lanes);
-    populateRopeLoweringPatterns(patterns, lanes);
-    populateAttentionLoweringPatterns(patterns, lanes);
-    populateEmbeddingLoweringPatterns(patterns, lanes, backend->weightPrefetchLocality(*target));
+    populateElementwiseLoweringPatterns(patterns, style);
+    populateNormalizationLoweringPatterns(patterns, style);
+    populateRopeLoweringPatterns(patterns, style);
+    populateAttentionLoweringPatterns(patterns, style);
+    populateEmbeddingLoweringPatterns(patterns, style, backend->weightPrefetchLocality(*target));
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     if (failed(applyPatternsGreedily(module, std::move(patterns), config)))

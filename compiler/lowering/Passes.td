@@ -40,9 +40,13 @@ def TernOutlineParallel : Pass<"tern-outline-parallel", "mlir::ModuleOp"> {
     must have an `!llvm.ptr` argument marked `tern.runtime_context`.
     Fixed-size `memref.alloca`s of the body move to the function's entry:
     each thread reuses one buffer for all its iterations.
+
+    A loop marked `tern.block_threads` (GPU blocks, from tern-lower-model on
+    a GPU target) becomes a kernel `(captures...)` whose block x runs
+    iteration x, and a `tern.gpu_launch` of one block per iteration.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
-                           "mlir::scf::SCFDialect"];
+                           "mlir::scf::SCFDialect", "mlir::NVVM::NVVMDialect"];
 }
 
 def TernConvertToLLVM : Pass<"tern-convert-to-llvm", "mlir::ModuleOp"> {
@@ -74,10 +78,48 @@ def TernLowerModel : Pass<"tern-lower-model", "mlir::ModuleOp"> {
     loops (over rows, heads or vocabulary entries) of vector arithmetic in
     the module target's vector width; exponentials become polynomial
     approximations.
+
+    On GPU targets each task of a parallel loop is a block of threads
+    (`tern.block_threads` on the loop) that share its elements and reduce
+    them by warp shuffles and shared memory. `emulate-gpu-blocks=T` lowers
+    for a CPU target in that form, the blocks' T threads run in loops in the
+    GPU's order of operations: how the GPU kernels are tested on the host.
   }];
+  let options = [
+    Option<"emulateGpuBlocks", "emulate-gpu-blocks", "int64_t", /*default=*/"0",
+           "On a CPU target, lower as GPU blocks of this many threads (a multiple of 32) "
+           "run in loops; 0: vector loops">,
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
                            "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
-                           "mlir::vector::VectorDialect"];
+                           "mlir::vector::VectorDialect", "mlir::NVVM::NVVMDialect"];
+}
+
+def TernOutlineGpuMatmuls : Pass<"tern-outline-gpu-matmuls", "mlir::ModuleOp"> {
+  let summary = "Make each matmul of a GPU model's host functions a kernel and a launch";
+  let description = [{
+    Each `tern.matmul` outside a GPU kernel becomes a kernel function
+    (`tern.gpu_kernel`) holding just it, and a `tern.gpu_launch` with the
+    kernel's geometry: its blocks of output rows along x, its tiles of
+    activation rows along y. A weight scale loaded from memory is loaded in
+    the kernel. The weights must be views of a pointer (tern-bind-weights).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def TernExtractGpuKernels : Pass<"tern-extract-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Keep only the GPU kernels of a module (or only its host functions)";
+  let description = [{
+    The device half of a model lowered for a GPU: functions marked
+    `tern.gpu_kernel` (from tern-outline-parallel and tern-outline-gpu-matmuls)
+    stay, host functions and the globals only they used go. With `host`, the
+    other half: the functions that launch the kernels.
+  }];
+  let options = [
+    Option<"host", "host", "bool", /*default=*/"false",
+           "Keep the host functions instead of the kernels">,
+  ];
 }
 
 def TernPlanBuffers : Pass<"tern-plan-buffers", "mlir::ModuleOp"> {

@@ -72,6 +72,20 @@ llvm::Expected<std::string> emitSharedLibrary(mlir::ModuleOp module, const Targe
   return checksumHex((*library)->getBuffer());
 }
 
+llvm::Expected<std::string> emitPtxFile(mlir::ModuleOp module, const TargetDesc &target,
+                                        const std::string &dir, const std::string &name) {
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateAndOptimize(module, llvmContext, target);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  auto ptx = emitNative(**llvmModule, target, NativeFileKind::Assembly);
+  if (!ptx)
+    return ptx.takeError();
+  if (llvm::Error e = writeFile(joinPath(dir, name + ".ptx"), *ptx))
+    return std::move(e);
+  return checksumHex(*ptx);
+}
+
 void writeTargetJson(llvm::json::OStream &json, const TargetDesc &target) {
   json.attributeObject("target", [&] {
     json.attribute("arch", target.arch);

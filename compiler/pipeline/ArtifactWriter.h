@@ -26,6 +26,12 @@ llvm::Expected<std::string> emitSharedLibrary(mlir::ModuleOp module, const Targe
                                               bool keepIntermediates,
                                               const std::function<void(llvm::StringRef)> &stage);
 
+/// Translates an LLVM-dialect module for a GPU target, optimizes it and
+/// writes its PTX to DIR/NAME.ptx (the CUDA driver compiles it for the GPU
+/// when it is loaded). Returns the file's checksum.
+llvm::Expected<std::string> emitPtxFile(mlir::ModuleOp module, const TargetDesc &target,
+                                        const std::string &dir, const std::string &name);
+
 /// The manifest's "target" object: what the runtime checks before loading.
 void writeTargetJson(llvm::json::OStream &json, const TargetDesc &target);
 

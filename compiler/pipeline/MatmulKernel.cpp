@@ -2,6 +2,7 @@
 #include "compiler/pipeline/MatmulKernel.h"
 #include "compiler/lowering/KernelLayouts.h"
 #include "compiler/lowering/GpuLaunch.h"
+#include "compiler/lowering/RuntimeContext.h"
 #include "compiler/pipeline/ArtifactWriter.h"
 #include "compiler/pipeline/Diagnostics.h"
 #include "compiler/pipeline/Emitter.h"
@@ -71,7 +72,10 @@ buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const Ta
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   auto type = b.getFunctionType({ptr, ptr, ptr, ptr, b.getF32Type(), ptr, b.getI64Type()}, {});
   auto func = func::FuncOp::create(b, loc, spec.symbol, type);
-  func.setArgAttr(0, "tern.runtime_context", b.getUnitAttr());
+  func.setArgAttr(0, kRuntimeContextAttr, b.getUnitAttr());
+  // On a GPU the entry point is the kernel.
+  if (lookupTargetBackend(target.arch)->gpuMapping())
+    func->setAttr(kGpuKernelAttr, b.getUnitAttr());
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value m = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry->getArgument(6));
@@ -96,16 +100,6 @@ llvm::Error lowerToLLVMDialect(ModuleOp module) {
   buildLowerToLLVMPipeline(pm);
   if (llvm::Error e = runPipeline(pm, module, "lowering to the LLVM dialect failed"))
     return e;
-  // On a GPU the entry point is a kernel; the attribute saying so belongs
-  // on the LLVM function, so it comes after the conversion.
-  auto target = getModuleTarget(module);
-  if (!target)
-    return target.takeError();
-  if (const GpuMapping *gpu = lookupTargetBackend(target->arch)->gpuMapping())
-    module.walk([&](LLVM::LLVMFuncOp f) {
-      if (!f.isExternal() && f.isPublic())
-        f->setAttr(gpu->kernelAttrName(), UnitAttr::get(module.getContext()));
-    });
   return llvm::Error::success();
 }
 
@@ -141,16 +135,7 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
   llvm::Expected<std::string> checksum = std::string();
   if (gpu) {
     stage("generating PTX");
-    llvm::LLVMContext llvmContext;
-    auto llvmModule = translateAndOptimize(**module, llvmContext, target);
-    if (!llvmModule)
-      return llvmModule.takeError();
-    auto ptx = emitNative(**llvmModule, target, NativeFileKind::Assembly);
-    if (!ptx)
-      return ptx.takeError();
-    if (llvm::Error e = writeFile(joinPath(dir, library), *ptx))
-      return e;
-    checksum = checksumHex(*ptx);
+    checksum = emitPtxFile(**module, target, dir, "kernel");
   } else {
     checksum = emitSharedLibrary(**module, target, dir, "kernel", keepIntermediates, stage);
   }

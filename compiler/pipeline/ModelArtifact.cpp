@@ -1,6 +1,7 @@
 //===- ModelArtifact.cpp --------------------------------------------------===//
 #include "compiler/pipeline/ModelArtifact.h"
 #include "compiler/import/ModelBuilder.h"
+#include "compiler/lowering/Passes.h"
 #include "compiler/packing/Layouts.h"
 #include "compiler/pipeline/ArtifactWriter.h"
 #include "compiler/pipeline/Diagnostics.h"
@@ -11,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileOutputBuffer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -183,6 +185,25 @@ llvm::Expected<SpecialTokens> specialTokens(llvm::StringRef tokenizerJson, const
   return tokens;
 }
 
+/// Makes every matmul of the entry points a GPU kernel and a launch (the
+/// model ops are already), and writes the kernels to DIR/model.ptx; returns
+/// its checksum.
+llvm::Expected<std::string> emitGpuKernels(ModuleOp module, const TargetDesc &target,
+                                           const std::string &dir) {
+  PassManager outline(module.getContext());
+  outline.addPass(createTernOutlineGpuMatmuls());
+  outline.addPass(createCanonicalizerPass());
+  if (llvm::Error e = runPipeline(outline, module, "outlining the GPU kernels failed"))
+    return std::move(e);
+  OwningOpRef<ModuleOp> device = module.clone();
+  PassManager lower(module.getContext());
+  lower.addPass(createTernExtractGpuKernels());
+  buildLowerToLLVMPipeline(lower);
+  if (llvm::Error e = runPipeline(lower, *device, "lowering the GPU kernels failed"))
+    return std::move(e);
+  return emitPtxFile(*device, target, dir, "model");
+}
+
 } // namespace
 
 llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoint &checkpoint,
@@ -192,12 +213,10 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
     if (options.progress)
       options.progress(name, -1.0);
   };
-  // A GPU target would need every model op as a GPU kernel and a launch
-  // plan; only the matmuls have GPU kernels so far.
-  if (lookupTargetBackend(target.arch)->gpuMapping())
-    return llvm::createStringError(
-        "whole models compile for CPUs only; " + target.arch +
-        " runs single matmul kernels (ternc kernel --target nvptx ...)");
+  bool gpu = lookupTargetBackend(target.arch)->gpuMapping() != nullptr;
+  if (gpu && options.emulateGpuBlocks)
+    return llvm::createStringError("--emulate-gpu-blocks runs a GPU's blocks on a CPU target; "
+                                   "on " + target.arch + " they run on the GPU");
   const ModelConfig &c = checkpoint.config();
   int64_t context = options.context ? options.context : c.context;
   if (context < 1 || context > c.context)
@@ -236,18 +255,36 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
   stage("lowering to LLVM");
   {
     PassManager pm(ctx);
-    buildLowerModelPipeline(pm);
+    buildLowerModelPipeline(pm, options.emulateGpuBlocks, gpu);
     if (llvm::Error e = runPipeline(pm, *module, "lowering the model failed"))
       return std::move(e);
   }
   ScratchNeeds scratch = readScratchNeeds(*module);
+  // On a GPU the entry points run on the host CPU and launch the kernels:
+  // the kernels go to model.ptx, the entry points to model.so.
+  TargetDesc hostTarget = target;
+  std::string kernelsChecksum;
+  if (gpu) {
+    stage("generating PTX");
+    auto kernels = emitGpuKernels(*module, target, dir);
+    if (!kernels)
+      return kernels.takeError();
+    kernelsChecksum = *kernels;
+    auto baseline = resolveTarget("x86_64", "x86-64");
+    if (!baseline)
+      return baseline.takeError();
+    hostTarget = *baseline;
+    setModuleTarget(*module, hostTarget);
+  }
   {
     PassManager pm(ctx);
+    if (gpu)
+      pm.addPass(createTernExtractGpuKernels({/*host=*/true}));
     buildLowerToLLVMPipeline(pm);
     if (llvm::Error e = runPipeline(pm, *module, "lowering to the LLVM dialect failed"))
       return std::move(e);
   }
-  auto libraryChecksum = emitSharedLibrary(*module, target, dir, "model",
+  auto libraryChecksum = emitSharedLibrary(*module, hostTarget, dir, "model",
                                            options.keepIntermediates, stage);
   if (!libraryChecksum)
     return libraryChecksum.takeError();
@@ -359,7 +396,13 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
           json.attribute("reason", k.reason);
         });
     });
-    writeTargetJson(json, target);
+    writeTargetJson(json, hostTarget);
+    if (gpu)
+      json.attributeObject("gpu", [&] {
+        json.attribute("arch", target.cpu);
+        json.attribute("kernels", "model.ptx");
+        json.attribute("kernels_checksum", kernelsChecksum);
+      });
   });
   os << "\n";
   if (llvm::Error e = writeFile(joinPath(dir, "manifest.json"), text))

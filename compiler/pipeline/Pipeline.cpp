@@ -37,9 +37,13 @@ void buildPrepareModelPipeline(mlir::OpPassManager &pm, const std::string &tunin
   pm.addPass(mlir::createCSEPass());
 }
 
-void buildLowerModelPipeline(mlir::OpPassManager &pm) {
+void buildLowerModelPipeline(mlir::OpPassManager &pm, int64_t emulateGpuBlocks, bool gpu) {
   pm.addPass(createTernBindWeights());
-  pm.addPass(createTernLowerModel());
+  pm.addPass(createTernLowerModel({emulateGpuBlocks}));
+  // Before canonicalization would inline a block loop of one iteration (the
+  // tasks of a decode step) into the host's code.
+  if (gpu)
+    pm.addPass(createTernOutlineParallel());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createTernPlanBuffers());

@@ -24,8 +24,10 @@ void buildPrepareModelPipeline(mlir::OpPassManager &pm, const std::string &tunin
                                int64_t threads = 1);
 
 /// A prepared model with placed weights to kernel-level loops: weights bound,
-/// model ops lowered, activations planned in scratch memory.
-void buildLowerModelPipeline(mlir::OpPassManager &pm);
+/// model ops lowered, activations planned in scratch memory. On a GPU target
+/// (`gpu`) the model ops become kernels and launches.
+void buildLowerModelPipeline(mlir::OpPassManager &pm, int64_t emulateGpuBlocks = 0,
+                             bool gpu = false);
 
 /// buildLowerModelPipeline then tern-lower-to-llvm. Registered as
 /// `tern-lower-model-to-llvm`.

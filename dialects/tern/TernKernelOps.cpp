@@ -96,4 +96,23 @@ LogicalResult ParallelDispatchOp::verifySymbolUses(SymbolTableCollection &symbol
   return success();
 }
 
+LogicalResult GpuLaunchOp::verify() {
+  if (getBlocks().empty() || getBlocks().size() > 2)
+    return emitOpError("takes one or two block counts (x, y), got ") << getBlocks().size();
+  if (getThreads() < 1 || getThreads() > 1024)
+    return emitOpError("threads per block must be between 1 and 1024, got ") << getThreads();
+  return success();
+}
+
+LogicalResult GpuLaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto kernel = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(*this, getKernelAttr());
+  if (!kernel)
+    return emitOpError("'") << getKernel() << "' does not name a function";
+  if (kernel.getArgumentTypes() != ArrayRef<Type>(llvm::to_vector(getArgs().getTypes())) ||
+      !kernel.getResultTypes().empty())
+    return emitOpError("kernel '") << getKernel()
+                                   << "' must take the launch's arguments and return nothing";
+  return success();
+}
+
 } // namespace tern

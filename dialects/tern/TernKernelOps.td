@@ -184,4 +184,30 @@ def Tern_ParallelDispatchOp : Tern_Op<"parallel_dispatch",
   }];
 }
 
+def Tern_GpuLaunchOp : Tern_Op<"gpu_launch",
+    [DeclareOpInterfaceMethods<SymbolUserOpInterface>, AttrSizedOperandSegments]> {
+  let summary = "Run an outlined GPU kernel on the runtime's GPU";
+  let description = [{
+    Launches `kernel(args...)` on a grid of `blocks` (x, and y if given)
+    blocks of `threads` threads each, after every launch before it has
+    finished. The arguments are values of the host (sizes, positions) and
+    buffers in GPU memory.
+
+    ```mlir
+    tern.gpu_launch @norm_kernel blocks(%rows) threads(128) runtime(%rt)
+        args(%x, %g : memref<?x256xf32>, memref<256xf32>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$kernel,
+                       Variadic<Index>:$blocks,
+                       I64Attr:$threads,
+                       Tern_LLVMPointer:$runtime,
+                       Variadic<AnyType>:$args);
+  let assemblyFormat = [{
+    $kernel `blocks` `(` $blocks `)` `threads` `(` $threads `)` `runtime` `(` $runtime `)`
+    (`args` `(` $args^ `:` type($args) `)`)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TERN_KERNEL_OPS_TD

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
+#include <vector>
 
 namespace tern::rt {
 namespace {
@@ -45,6 +46,7 @@ struct Driver {
   CUresult (*eventSynchronize)(Handle);
   CUresult (*eventElapsedTime)(float *, Handle, Handle);
   CUresult (*getErrorName)(CUresult, const char **);
+  CUresult (*ctxSynchronize)();
 };
 
 template <typename F> bool resolve(void *library, const char *name, F &fn, std::string &error) {
@@ -90,6 +92,7 @@ const Driver &driver() {
     resolve(library, "cuEventSynchronize", d.eventSynchronize, e);
     resolve(library, "cuEventElapsedTime", d.eventElapsedTime, e);
     resolve(library, "cuGetErrorName", d.getErrorName, e);
+    resolve(library, "cuCtxSynchronize", d.ctxSynchronize, e);
     if (!e.empty())
       return;
     if (CUresult r = d.init(0); r != kSuccess) {
@@ -230,21 +233,27 @@ CudaKernel::~CudaKernel() {
     d.primaryCtxRelease(device_);
 }
 
-bool CudaKernel::load(const std::string &ptx, const std::string &entry,
-                      const std::string &requiredArch) {
+/// GPU 0's primary context made current, and `ptx` loaded into it; refuses a
+/// GPU older than `requiredArch` ("kernel" or "model": what was compiled).
+bool loadModule(const std::string &ptx, const std::string &requiredArch, const char *what,
+                int &device, Handle &context, Handle &module) {
   std::string arch;
-  if (!firstDevice(device_, arch))
+  if (!firstDevice(device, arch))
     return false;
   if (archNumber(arch) < archNumber(requiredArch))
-    return fail("the kernel was compiled for " + requiredArch + " but GPU 0 is " + arch +
-                "; recompile with --gpu-arch " + arch);
+    return fail(std::string("the ") + what + " was compiled for " + requiredArch +
+                " but GPU 0 is " + arch + "; recompile with --gpu-arch " + arch);
   const Driver &d = driver();
-  if (!check(d.primaryCtxRetain(&context_, device_), "cuDevicePrimaryCtxRetain") ||
-      !check(d.ctxSetCurrent(context_), "cuCtxSetCurrent") ||
-      !check(d.moduleLoadDataEx(&module_, ptx.c_str(), 0, nullptr, nullptr),
-             "cuModuleLoadDataEx (JIT-compiling the PTX)"))
-    return false;
-  return check(d.moduleGetFunction(&function_, module_, entry.c_str()),
+  return check(d.primaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain") &&
+         check(d.ctxSetCurrent(context), "cuCtxSetCurrent") &&
+         check(d.moduleLoadDataEx(&module, ptx.c_str(), 0, nullptr, nullptr),
+               "cuModuleLoadDataEx (JIT-compiling the PTX)");
+}
+
+bool CudaKernel::load(const std::string &ptx, const std::string &entry,
+                      const std::string &requiredArch) {
+  return loadModule(ptx, requiredArch, "kernel", device_, context_, module_) &&
+         check(driver().moduleGetFunction(&function_, module_, entry.c_str()),
                ("cuModuleGetFunction for '" + entry + "'").c_str());
 }
 
@@ -293,6 +302,83 @@ bool CudaKernel::matmul(const MatmulArgs &args, unsigned blocksX, unsigned block
                               nullptr),
                "cuLaunchKernel") &&
          timer.end(lastSeconds_) && check(d.memcpyDtoH(args.y, y.ptr, yBytes), "cuMemcpyDtoH");
+}
+
+CudaModel::~CudaModel() {
+  const Driver &d = driver();
+  if (context_)
+    d.ctxSetCurrent(context_);
+  if (weights_)
+    d.memFree(weights_);
+  if (module_)
+    d.moduleUnload(module_);
+  if (context_)
+    d.primaryCtxRelease(device_);
+}
+
+bool CudaModel::load(const std::string &ptx, const std::string &requiredArch, const void *weights,
+                     size_t weightsBytes) {
+  if (!loadModule(ptx, requiredArch, "model", device_, context_, module_))
+    return false;
+  weights_ = allocate(weightsBytes, "cuMemAlloc (the model's weights)");
+  return weights_ && upload(weights_, weights, weightsBytes);
+}
+
+CudaModel::DevicePtr CudaModel::allocate(size_t bytes, const char *what) {
+  DeviceBuffer buffer;
+  if (!check(driver().ctxSetCurrent(context_), "cuCtxSetCurrent") || !buffer.allocate(bytes, what))
+    return 0;
+  return buffer.release();
+}
+
+void CudaModel::release(DevicePtr ptr) {
+  if (ptr)
+    driver().memFree(ptr);
+}
+
+bool CudaModel::upload(DevicePtr to, const void *from, size_t bytes) {
+  return check(driver().memcpyHtoD(to, from, bytes), "cuMemcpyHtoD");
+}
+
+bool CudaModel::download(void *to, DevicePtr from, size_t bytes) {
+  return check(driver().memcpyDtoH(to, from, bytes), "cuMemcpyDtoH (after the model's kernels)");
+}
+
+void CudaModel::launch(const char *kernel, int64_t blocksX, int64_t blocksY, int64_t threads,
+                       uint64_t *args, int64_t count) {
+  if (!launchError_.empty())
+    return;
+  const Driver &d = driver();
+  auto found = functions_.find(kernel);
+  if (found == functions_.end()) {
+    Handle function = nullptr;
+    if (!check(d.moduleGetFunction(&function, module_, kernel),
+               (std::string("cuModuleGetFunction for '") + kernel + "'").c_str())) {
+      launchError_ = lastError();
+      return;
+    }
+    found = functions_.emplace(kernel, function).first;
+  }
+  std::vector<void *> params(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i)
+    params[i] = &args[i];
+  // Empty grids (no rows) launch nothing.
+  if (blocksX <= 0 || blocksY <= 0)
+    return;
+  if (!check(d.launchKernel(found->second, static_cast<unsigned>(blocksX),
+                            static_cast<unsigned>(blocksY), 1, static_cast<unsigned>(threads), 1, 1,
+                            0, nullptr, params.data(), nullptr),
+             (std::string("cuLaunchKernel of '") + kernel + "'").c_str()))
+    launchError_ = lastError();
+}
+
+bool CudaModel::finish() {
+  if (!launchError_.empty()) {
+    std::string error = launchError_;
+    launchError_.clear();
+    return fail(error);
+  }
+  return check(driver().ctxSynchronize(), "cuCtxSynchronize (running the model's kernels)");
 }
 
 } // namespace tern::rt

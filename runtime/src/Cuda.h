@@ -57,6 +57,43 @@ private:
   double lastSeconds_ = -1;
 };
 
+/// A model compiled for a GPU on GPU 0: its kernels (model.ptx), its weights,
+/// and the device memory of its sessions. The model's host code launches the
+/// kernels through tern_gpu_launch with this object as its runtime context;
+/// launches run in order on the default stream.
+class CudaModel {
+public:
+  using DevicePtr = unsigned long long; // CUdeviceptr
+  ~CudaModel();
+  /// JIT-compiles `ptx` (refusing a GPU older than `requiredArch`) and
+  /// copies the weights to the GPU. False with the runtime's error set.
+  bool load(const std::string &ptx, const std::string &requiredArch, const void *weights,
+            size_t weightsBytes);
+  DevicePtr weights() const { return weights_; }
+
+  /// `bytes` of device memory; 0 with the error set.
+  DevicePtr allocate(size_t bytes, const char *what);
+  void release(DevicePtr ptr);
+  bool upload(DevicePtr to, const void *from, size_t bytes);
+  /// Waits for the launches before it, then copies.
+  bool download(void *to, DevicePtr from, size_t bytes);
+
+  /// One launch of `kernel`; `args` are its parameters, each in an 8-byte
+  /// slot. A failure is kept for finish() and skips later launches.
+  void launch(const char *kernel, int64_t blocksX, int64_t blocksY, int64_t threads,
+              uint64_t *args, int64_t count);
+  /// Waits for every launch; false with the first failure as the error.
+  bool finish();
+
+private:
+  void *module_ = nullptr;  // CUmodule
+  void *context_ = nullptr; // CUcontext (the device's primary context)
+  int device_ = 0;
+  DevicePtr weights_ = 0;
+  std::map<std::string, void *> functions_; // CUfunction by kernel name
+  std::string launchError_;
+};
+
 /// "sm_90" for GPU 0, or "" with the runtime's error set (no driver, no GPU).
 std::string cudaDeviceArch();
 

@@ -1,5 +1,6 @@
 //===- Model.cpp - loading NAME.tern and running sessions -----------------===//
 #include "runtime/include/tern/model.h"
+#include "runtime/src/Cuda.h"
 #include "runtime/src/Error.h"
 #include "runtime/src/File.h"
 #include "runtime/src/Manifest.h"
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 using namespace tern::rt;
@@ -68,11 +70,29 @@ struct AnonymousMemory {
   }
 };
 
+/// Device memory of a GPU model's session.
+struct DeviceMemory {
+  CudaModel *gpu = nullptr;
+  CudaModel::DevicePtr ptr = 0;
+  ~DeviceMemory() {
+    if (gpu)
+      gpu->release(ptr);
+  }
+  bool allocate(CudaModel &model, size_t bytes, const char *what) {
+    gpu = &model;
+    ptr = model.allocate(std::max<size_t>(bytes, 1), what);
+    return ptr != 0;
+  }
+  template <typename T> T *as() const { return reinterpret_cast<T *>(static_cast<uintptr_t>(ptr)); }
+};
+
 } // namespace
 
 struct tern_model {
   tern_model_info info{};
   MappedFile weights;
+  /// Set for a model compiled for a GPU: its kernels and weights there.
+  std::unique_ptr<CudaModel> gpu;
   void *library = nullptr;
   ModelEntry prefill = nullptr, decode = nullptr;
   int64_t prefillBytesPerRow = 0, prefillBytesFixed = 0, decodeBytes = 0;
@@ -89,6 +109,8 @@ struct tern_session {
   const tern_model *model = nullptr;
   tern_runtime *runtime = nullptr;
   AnonymousMemory kCache, vCache, scratch;
+  // On a GPU: the same buffers there, and the tokens and logits of a call.
+  DeviceMemory gpuK, gpuV, gpuScratch, gpuTokens, gpuLogits;
   std::vector<float> logits;
   int64_t position = 0;
 };
@@ -171,6 +193,21 @@ static bool loadModel(const std::string &dir, tern_model &m) {
     return reader.error("checksum of " + weightsPath + " is " + actual + " but the manifest records " +
                         weightsChecksum + ": the file is corrupt or does not belong to this artifact");
 
+  if (const json::Value *gpu = root.find("gpu")) {
+    std::string arch, kernels, kernelsChecksum;
+    if (!reader.string(*gpu, "arch", arch, "gpu") || !reader.string(*gpu, "kernels", kernels, "gpu") ||
+        !reader.string(*gpu, "kernels_checksum", kernelsChecksum, "gpu"))
+      return false;
+    if (kernels.empty() || kernels.find('/') != std::string::npos)
+      return reader.error("artifact files must be named inside the artifact directory");
+    std::string kernelsPath = joinPath(dir, kernels), ptx;
+    if (!checkFileChecksum(reader, kernelsPath, kernelsChecksum) || !readFile(kernelsPath, ptx))
+      return false;
+    m.gpu = std::make_unique<CudaModel>();
+    if (!m.gpu->load(ptx, arch, m.weights.data, m.weights.size))
+      return fail("cannot run " + dir + " (compiled for NVIDIA GPUs, " + arch + "): " + lastError());
+  }
+
   m.library = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!m.library)
     return fail("cannot load " + libraryPath + ": " + dlerror());
@@ -224,8 +261,18 @@ tern_session *tern_session_create(const tern_model *model, tern_runtime *runtime
   size_t cacheBytes = static_cast<size_t>(i.layers * i.context * i.kv_heads * i.head_dim) * 4;
   size_t scratchBytes = static_cast<size_t>(std::max(
       model->prefillBytesPerRow * i.max_batch + model->prefillBytesFixed, model->decodeBytes));
-  if (!s->kCache.allocate(cacheBytes, "key cache") || !s->vCache.allocate(cacheBytes, "value cache") ||
-      !s->scratch.allocate(scratchBytes, "activations")) {
+  bool allocated =
+      model->gpu
+          ? s->gpuK.allocate(*model->gpu, cacheBytes, "cuMemAlloc (key cache)") &&
+                s->gpuV.allocate(*model->gpu, cacheBytes, "cuMemAlloc (value cache)") &&
+                s->gpuScratch.allocate(*model->gpu, scratchBytes, "cuMemAlloc (activations)") &&
+                s->gpuTokens.allocate(*model->gpu, sizeof(int32_t) * i.max_batch, "cuMemAlloc (tokens)") &&
+                s->gpuLogits.allocate(*model->gpu, sizeof(float) * i.max_batch * i.vocab,
+                                      "cuMemAlloc (logits)")
+          : s->kCache.allocate(cacheBytes, "key cache") &&
+                s->vCache.allocate(cacheBytes, "value cache") &&
+                s->scratch.allocate(scratchBytes, "activations");
+  if (!allocated) {
     delete s;
     return nullptr;
   }
@@ -284,7 +331,20 @@ const float *tern_session_eval(tern_session *s, const int32_t *tokens, int64_t n
       first = chunk - 1;
     }
     ModelEntry entry = chunk == 1 ? m.decode : m.prefill;
-    entry(s->runtime, weights, k, v, scratch, tokens + done, chunk, s->position, out, first);
+    if (m.gpu) {
+      // The host code gets GPU addresses, launches kernels and returns.
+      CudaModel &gpu = *m.gpu;
+      size_t logitsBytes = sizeof(float) * static_cast<size_t>((chunk - first) * info.vocab);
+      if (!gpu.upload(s->gpuTokens.ptr, tokens + done, sizeof(int32_t) * chunk))
+        return nullptr;
+      entry(&gpu, reinterpret_cast<const uint8_t *>(static_cast<uintptr_t>(gpu.weights())),
+            s->gpuK.as<float>(), s->gpuV.as<float>(), s->gpuScratch.as<uint8_t>(),
+            s->gpuTokens.as<int32_t>(), chunk, s->position, s->gpuLogits.as<float>(), first);
+      if (!gpu.finish() || (logitsBytes && !gpu.download(out, s->gpuLogits.ptr, logitsBytes)))
+        return nullptr;
+    } else {
+      entry(s->runtime, weights, k, v, scratch, tokens + done, chunk, s->position, out, first);
+    }
     s->position += chunk;
     done += chunk;
   }

@@ -1,6 +1,7 @@
 //===- Runtime.cpp - the C API of threads, errors and the host CPU ---------===//
 #include "runtime/include/tern/runtime.h"
 #include "runtime/src/CpuFeatures.h"
+#include "runtime/src/Cuda.h"
 #include "runtime/src/Error.h"
 #include "runtime/src/ThreadPool.h"
 
@@ -36,6 +37,11 @@ int tern_runtime_num_threads(const tern_runtime *runtime) {
 
 void tern_parallel_for(void *runtime, int64_t count, tern_task_fn fn, void *closure) {
   static_cast<tern_runtime *>(runtime)->pool.parallelFor(count, fn, closure);
+}
+
+void tern_gpu_launch(void *gpu, const char *kernel, int64_t blocksX, int64_t blocksY,
+                     int64_t threads, uint64_t *args, int64_t count) {
+  static_cast<tern::rt::CudaModel *>(gpu)->launch(kernel, blocksX, blocksY, threads, args, count);
 }
 
 int tern_cpu_has_feature(const char *name) { return name ? hostHasFeature(name) : -1; }

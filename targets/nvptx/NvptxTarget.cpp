@@ -55,6 +55,9 @@ public:
       out.push_back(LLVM::ExtractValueOp::create(b, loc, result, ArrayRef<int64_t>{i}));
     return out;
   }
+  void barrier(OpBuilder &b, Location loc) const override { NVVM::Barrier0Op::create(b, loc); }
+  // NVPTX's address space 3.
+  unsigned sharedMemorySpace() const override { return 3; }
   llvm::StringRef kernelAttrName() const override {
     return NVVM::NVVMDialect::getKernelFuncAttrName();
   }

@@ -15,6 +15,12 @@ rm -rf "$out" && mkdir -p "$out"
 "$ternc" compile --model "$out/tiny-hf" --target host -o "$out/hf.tern" --quiet
 "$ternc" compile --model "$out/tiny-master" --target host -o "$out/master.tern" --quiet
 "$ternc" compile --model "$out/tiny.gguf" --target host -o "$out/gguf.tern" --quiet
+# The model ops as the GPU's blocks of threads, run in loops on this CPU: the
+# GPU kernels' arithmetic, end to end, without a GPU.
+"$ternc" compile --model "$out/tiny-hf" --target host --emulate-gpu-blocks 128 -o "$out/gpu-blocks.tern" --quiet
+# For NVIDIA GPUs: every model op and matmul a kernel in model.ptx, the entry
+# points in model.so launching them (with the IR, to compare the two).
+"$ternc" compile --model "$out/tiny-hf" --target nvptx --gpu-arch sm_80 --keep-ir -o "$out/gpu.tern" --quiet
 # Small prefill batches and a short context: chunking and a full context.
 "$ternc" compile --model "$out/tiny-hf" --target host --max-batch 3 --context 64 -o "$out/chunked.tern" --quiet
 # Tuned for this machine, restricted to the lut strategy so that the weights

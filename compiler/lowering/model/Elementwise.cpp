@@ -28,7 +28,7 @@ struct ElementwiseLowering final : ModelOpLowering<OpTy> {
 
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorLoops loops(rewriter, loc, this->lanes);
+    VectorLoops loops(rewriter, loc, this->style);
     Value out = op.getOut();
     int64_t cols = cast<MemRefType>(out.getType()).getDimSize(1);
     SmallVector<Value> inputs(op->getOperands().drop_back());
@@ -61,9 +61,9 @@ struct ElementwiseLowering final : ModelOpLowering<OpTy> {
 
 } // namespace
 
-void populateElementwiseLoweringPatterns(RewritePatternSet &patterns, int64_t lanes) {
+void populateElementwiseLoweringPatterns(RewritePatternSet &patterns, LoopStyle style) {
   patterns.add<ElementwiseLowering<Relu2Op>, ElementwiseLowering<MulOp>, ElementwiseLowering<AddOp>>(
-      patterns.getContext(), lanes);
+      patterns.getContext(), style);
 }
 
 } // namespace tern

@@ -17,7 +17,7 @@ struct EmbedLowering final : ModelOpLowering<EmbedOp> {
   using ModelOpLowering::ModelOpLowering;
   LogicalResult matchAndRewrite(EmbedOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorLoops loops(rewriter, loc, lanes);
+    VectorLoops loops(rewriter, loc, style);
     int64_t cols = op.getTable().getType().getDimSize(1);
     loops.parallel(rowCount(rewriter, loc, op.getOut()), [&](Value i) {
       Value token = arith::IndexCastOp::create(
@@ -43,15 +43,15 @@ struct EmbedLowering final : ModelOpLowering<EmbedOp> {
 /// ahead gave 2% more decode tokens/s, 4 rows ahead 20%, 8 as much, 16 a
 /// little less (README).
 struct LmHeadLowering final : ModelOpLowering<LmHeadOp> {
-  LmHeadLowering(MLIRContext *ctx, int64_t lanes, int prefetchLocality)
-      : ModelOpLowering(ctx, lanes), prefetchLocality(prefetchLocality) {}
+  LmHeadLowering(MLIRContext *ctx, LoopStyle style, int prefetchLocality)
+      : ModelOpLowering(ctx, style), prefetchLocality(prefetchLocality) {}
   static constexpr int64_t kEntriesPerTask = 16;
   static constexpr int64_t kPrefetchBytes = 16 << 10;
   int prefetchLocality;
 
   LogicalResult matchAndRewrite(LmHeadOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorLoops loops(rewriter, loc, lanes);
+    VectorLoops loops(rewriter, loc, style);
     MemRefType table = op.getTable().getType();
     int64_t vocab = table.getDimSize(0), cols = table.getDimSize(1);
     Value rows = rowCount(rewriter, loc, op.getX());
@@ -90,10 +90,10 @@ struct LmHeadLowering final : ModelOpLowering<LmHeadOp> {
 
 } // namespace
 
-void populateEmbeddingLoweringPatterns(RewritePatternSet &patterns, int64_t lanes,
+void populateEmbeddingLoweringPatterns(RewritePatternSet &patterns, LoopStyle style,
                                        int tablePrefetchLocality) {
-  patterns.add<EmbedLowering>(patterns.getContext(), lanes);
-  patterns.add<LmHeadLowering>(patterns.getContext(), lanes, tablePrefetchLocality);
+  patterns.add<EmbedLowering>(patterns.getContext(), style);
+  patterns.add<LmHeadLowering>(patterns.getContext(), style, tablePrefetchLocality);
 }
 
 } // namespace tern

@@ -22,7 +22,7 @@ struct RmsNormLowering final : ModelOpLowering<RmsNormOp> {
   using ModelOpLowering::ModelOpLowering;
   LogicalResult matchAndRewrite(RmsNormOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorLoops loops(rewriter, loc, lanes);
+    VectorLoops loops(rewriter, loc, style);
     int64_t cols = op.getX().getType().getDimSize(1);
     Type f64 = rewriter.getF64Type();
     auto f64Constant = [&](double v) -> Value {
@@ -58,7 +58,7 @@ struct QuantizeLowering final : ModelOpLowering<QuantizeOp> {
   using ModelOpLowering::ModelOpLowering;
   LogicalResult matchAndRewrite(QuantizeOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorLoops loops(rewriter, loc, lanes);
+    VectorLoops loops(rewriter, loc, style);
     int64_t cols = op.getX().getType().getDimSize(1);
     loops.parallel(rowCount(rewriter, loc, op.getX()), [&](Value i) {
       Value absmax = loops.reduce(loops.index(0), loops.index(cols), vector::CombiningKind::MAXIMUMF,
@@ -88,8 +88,8 @@ struct QuantizeLowering final : ModelOpLowering<QuantizeOp> {
 
 } // namespace
 
-void populateNormalizationLoweringPatterns(RewritePatternSet &patterns, int64_t lanes) {
-  patterns.add<RmsNormLowering, QuantizeLowering>(patterns.getContext(), lanes);
+void populateNormalizationLoweringPatterns(RewritePatternSet &patterns, LoopStyle style) {
+  patterns.add<RmsNormLowering, QuantizeLowering>(patterns.getContext(), style);
 }
 
 } // namespace tern

@@ -46,7 +46,7 @@ struct RopeLowering final : ModelOpLowering<RopeOp> {
   using ModelOpLowering::ModelOpLowering;
   LogicalResult matchAndRewrite(RopeOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorLoops loops(rewriter, loc, lanes);
+    VectorLoops loops(rewriter, loc, style);
     int64_t d = static_cast<int64_t>(op.getHeadDim());
     int64_t heads = op.getX().getType().getDimSize(1) / d;
     Value frequencies = inverseFrequencies(rewriter, op, d, op.getTheta().convertToDouble());
@@ -55,11 +55,16 @@ struct RopeLowering final : ModelOpLowering<RopeOp> {
       Value position = arith::AddIOp::create(rewriter, loc, op.getPosition(), i);
       Value p = arith::SIToFPOp::create(
           rewriter, loc, f64, arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), position));
-      loops.loop(loops.index(0), loops.index(d / 2), [&](Value j) {
+      loops.distribute(loops.index(0), loops.index(d / 2), [&](Value j) {
         Value angle = arith::MulFOp::create(
             rewriter, loc, p, memref::LoadOp::create(rewriter, loc, frequencies, ValueRange{j}));
-        Value c = math::CosOp::create(rewriter, loc, angle);
-        Value s = math::SinOp::create(rewriter, loc, angle);
+        Value c, s;
+        if (loops.inBlocks()) { // GPUs have no libm
+          std::tie(s, c) = loops.sinCosF64(angle);
+        } else {
+          c = math::CosOp::create(rewriter, loc, angle);
+          s = math::SinOp::create(rewriter, loc, angle);
+        }
         loops.loop(loops.index(0), loops.index(heads), [&](Value h) {
           Value first = arith::AddIOp::create(
               rewriter, loc, arith::MulIOp::create(rewriter, loc, h, loops.index(d)), j);
@@ -87,8 +92,8 @@ struct RopeLowering final : ModelOpLowering<RopeOp> {
 
 } // namespace
 
-void populateRopeLoweringPatterns(RewritePatternSet &patterns, int64_t lanes) {
-  patterns.add<RopeLowering>(patterns.getContext(), lanes);
+void populateRopeLoweringPatterns(RewritePatternSet &patterns, LoopStyle style) {
+  patterns.add<RopeLowering>(patterns.getContext(), style);
 }
 
 } // namespace tern

@@ -46,6 +46,14 @@ int tern_runtime_num_threads(const tern_runtime *runtime);
 typedef void (*tern_task_fn)(void *closure, int64_t begin, int64_t end);
 void tern_parallel_for(void *runtime, int64_t count, tern_task_fn fn, void *closure);
 
+/* The callback of a model compiled for a GPU: its host code launches kernel
+ * `kernel` of the model's PTX on blocks_x x blocks_y blocks of `threads`
+ * threads, with its `count` parameters in 8-byte slots at `args`. `gpu` is
+ * what the runtime passed the model as its runtime context. Launches run in
+ * order; a failure is reported when the model's call returns. */
+void tern_gpu_launch(void *gpu, const char *kernel, int64_t blocks_x, int64_t blocks_y,
+                     int64_t threads, uint64_t *args, int64_t count);
+
 /*--- Host CPU -------------------------------------------------------------*/
 
 /* 1 if the host has the feature (LLVM's spelling, e.g. "avx512vnni"), 0 if

@@ -168,6 +168,41 @@ func.func @dispatch_signature(%rt: !llvm.ptr, %n: index, %x: f32) {
 
 // -----
 
+func.func private @kernel(%x: memref<?xf32>)
+func.func @launch_threads(%rt: !llvm.ptr, %n: index, %x: memref<?xf32>) {
+  // expected-error @+1 {{threads per block must be between 1 and 1024, got 2048}}
+  tern.gpu_launch @kernel blocks(%n) threads(2048) runtime(%rt) args(%x : memref<?xf32>)
+  return
+}
+
+// -----
+
+func.func private @kernel(%x: memref<?xf32>)
+func.func @launch_grid(%rt: !llvm.ptr, %n: index, %x: memref<?xf32>) {
+  // expected-error @+1 {{takes one or two block counts (x, y), got 3}}
+  tern.gpu_launch @kernel blocks(%n, %n, %n) threads(128) runtime(%rt) args(%x : memref<?xf32>)
+  return
+}
+
+// -----
+
+func.func private @kernel(%x: memref<?xf32>)
+func.func @launch_signature(%rt: !llvm.ptr, %n: index, %y: f32) {
+  // expected-error @+1 {{kernel 'kernel' must take the launch's arguments and return nothing}}
+  tern.gpu_launch @kernel blocks(%n) threads(128) runtime(%rt) args(%y : f32)
+  return
+}
+
+// -----
+
+func.func @launch_nowhere(%rt: !llvm.ptr, %n: index) {
+  // expected-error @+1 {{'nowhere' does not name a function}}
+  tern.gpu_launch @nowhere blocks(%n) threads(128) runtime(%rt)
+  return
+}
+
+// -----
+
 // expected-error @+1 {{K (30) must be a multiple of 4, the group size of packing 'i2'}}
 func.func private @ternary_group(!tern.ternary<16x30, #tern.packing<i2>>)
 

@@ -1,5 +1,6 @@
 // tern-convert-to-llvm: the C ABI bridge and the runtime dispatch.
 // RUN: tern-opt %s --tern-convert-to-llvm --reconcile-unrealized-casts | FileCheck %s
+// RUN: tern-opt %s --tern-convert-to-llvm --reconcile-unrealized-casts | FileCheck %s --check-prefix=LAUNCH
 
 // A pointer becomes a row-major descriptor: sizes [m, 8], strides [8, 1].
 // CHECK-LABEL: llvm.func @view(
@@ -32,3 +33,21 @@ func.func @dispatch(%rt: !llvm.ptr, %x: memref<?xf32>, %s: f32, %n: index) {
   return
 }
 func.func private @body(%begin: index, %end: index, %x: memref<?xf32>, %s: f32)
+
+// A GPU launch: the kernel's parameters as LLVM spells them (a memref's
+// descriptor fields, an index, a float widened), one 8-byte slot each, and
+// the kernel's name.
+// LAUNCH:       llvm.mlir.global internal constant @tern_kernel_name_scale("scale\00")
+// LAUNCH-LABEL: llvm.func @launch(
+// LAUNCH:        %[[SLOTS:.*]] = llvm.alloca %{{.*}} x i64
+// LAUNCH-COUNT-2: llvm.ptrtoint
+// LAUNCH:        llvm.bitcast %{{.*}} : f32 to i32
+// LAUNCH:        llvm.mlir.addressof @tern_kernel_name_scale
+// LAUNCH:        %[[NAME:.*]] = llvm.getelementptr
+// LAUNCH:        llvm.call @tern_gpu_launch(%{{.*}}, %[[NAME]], %{{.*}}, %{{.*}}, %{{.*}}, %[[SLOTS]], %{{.*}}) : (!llvm.ptr, !llvm.ptr, i64, i64, i64, !llvm.ptr, i64) -> ()
+func.func private @scale(%x: memref<?xf32>, %n: index, %s: f32)
+func.func @launch(%rt: !llvm.ptr, %x: memref<?xf32>, %n: index, %s: f32) {
+  %c4 = arith.constant 4 : index
+  tern.gpu_launch @scale blocks(%n, %c4) threads(256) runtime(%rt) args(%x, %n, %s : memref<?xf32>, index, f32)
+  return
+}

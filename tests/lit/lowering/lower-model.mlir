@@ -52,11 +52,11 @@ func.func @rope(%x: memref<?x16xf32>, %p: index) {
   return
 }
 
-// Append to the caches, then one task per (row, KV head) for the query heads
+// Append to the caches (a task per row), then one task per (row, KV head) for the query heads
 // sharing it (here 2 heads, 2 KV heads: groups of 1): the group's queries and
 // scores in per-task f64 buffers, max, polynomial exp, weighted sum of values.
 // CHECK-LABEL: func.func @attention(
-// CHECK:         scf.for
+// CHECK:         scf.parallel
 // CHECK:           vector.store {{.*}} : memref<32x8xf32>, vector<8xf32>
 // CHECK:         scf.parallel
 // CHECK:           %[[QUERIES:.*]] = memref.alloca() : memref<1x4xf64>
