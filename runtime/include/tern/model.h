@@ -30,6 +30,9 @@ typedef struct {
   const char *target_cpu;
   const char *target_features;
   uint64_t weights_bytes;
+  /* "sm_90" for a model compiled for NVIDIA GPUs (its ops run there and its
+   * weights, caches and activations live there), "" for a CPU model. */
+  const char *gpu_arch;
 } tern_model_info;
 
 /* Loads DIR/manifest.json, checks the format version, the CPU features, and
