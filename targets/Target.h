@@ -73,8 +73,9 @@ public:
   virtual void barrier(mlir::OpBuilder &b, mlir::Location loc) const = 0;
   /// The memref memory space of memory shared by a block's threads.
   virtual unsigned sharedMemorySpace() const = 0;
-  /// The unit attribute that makes a function a kernel entry point.
-  virtual llvm::StringRef kernelAttrName() const = 0;
+  /// Makes an LLVM function a kernel entry point that runs in blocks of
+  /// exactly `threadsPerBlock` threads.
+  virtual void markKernel(mlir::Operation *function, int64_t threadsPerBlock) const = 0;
 };
 
 class TargetBackend {

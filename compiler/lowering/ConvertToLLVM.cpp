@@ -276,10 +276,9 @@ struct TernConvertToLLVMPass final : impl::TernConvertToLLVMBase<TernConvertToLL
     }
     const GpuMapping *gpu = lookupTargetBackend(desc->arch)->gpuMapping();
     getOperation().walk([&](LLVM::LLVMFuncOp f) {
-      if (!f->removeAttr(kGpuKernelAttr))
-        return;
-      if (gpu)
-        f->setAttr(gpu->kernelAttrName(), UnitAttr::get(f.getContext()));
+      auto threads = dyn_cast_if_present<IntegerAttr>(f->removeAttr(kGpuKernelAttr));
+      if (gpu && threads)
+        gpu->markKernel(f, threads.getInt());
     });
   }
 };

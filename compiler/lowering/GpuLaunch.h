@@ -14,8 +14,9 @@ struct GpuLaunch {
 };
 GpuLaunch gpuLaunch(KernelAttr kernel, int64_t n);
 
-/// The unit attribute on a function that is a GPU kernel's entry point; it
-/// becomes the GPU target's own when the function is lowered to LLVM.
+/// The attribute on a function that is a GPU kernel's entry point, holding
+/// its threads per block; it becomes the GPU target's own when the function
+/// is lowered to LLVM.
 inline constexpr llvm::StringLiteral kGpuKernelAttr = "tern.gpu_kernel";
 
 /// True for the strategies whose kernels run on GPUs.

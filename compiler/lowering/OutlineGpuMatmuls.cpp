@@ -51,7 +51,8 @@ LogicalResult outline(MatmulOp op, SymbolTable &symbols) {
   auto kernel = func::FuncOp::create(b, loc, (parent.getSymName() + "_matmul").str(),
                                      b.getFunctionType(ValueRange(args).getTypes(), {}));
   symbols.insert(kernel);
-  kernel->setAttr(kGpuKernelAttr, b.getUnitAttr());
+  GpuLaunch geometry = gpuLaunch(op.getKernel(), op.getWeight().getType().getShape()[0]);
+  kernel->setAttr(kGpuKernelAttr, b.getI64IntegerAttr(geometry.threadsPerBlock));
   Block *entry = kernel.addEntryBlock();
   b.setInsertionPointToStart(entry);
   IRMapping mapping;
@@ -64,7 +65,6 @@ LogicalResult outline(MatmulOp op, SymbolTable &symbols) {
   func::ReturnOp::create(b, loc);
 
   b.setInsertionPoint(op);
-  GpuLaunch geometry = gpuLaunch(op.getKernel(), op.getWeight().getType().getShape()[0]);
   Value rows = memref::DimOp::create(b, loc, op.getA(), 0);
   Value perTile = arith::ConstantIndexOp::create(b, loc, geometry.rowsPerBlockY);
   Value tiles = arith::DivUIOp::create(

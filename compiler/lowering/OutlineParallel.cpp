@@ -124,7 +124,7 @@ void outlineForGpu(scf::ParallelOp loop, int64_t threads, const GpuMapping &gpu,
                                           cloneIteration(builder, loop, gpu.blockIndex(builder, loop.getLoc(), 0),
                                                          mapping);
                                         });
-  kernel->setAttr(kGpuKernelAttr, b.getUnitAttr());
+  kernel->setAttr(kGpuKernelAttr, b.getI64IntegerAttr(threads));
   GpuLaunchOp::create(b, loop.getLoc(), kernel.getSymName(), ValueRange{iterationCount(b, loop)}, threads,
                       context, captures);
 }

@@ -75,7 +75,8 @@ buildMatmulKernelModule(MLIRContext *ctx, const MatmulKernelSpec &spec, const Ta
   func.setArgAttr(0, kRuntimeContextAttr, b.getUnitAttr());
   // On a GPU the entry point is the kernel.
   if (lookupTargetBackend(target.arch)->gpuMapping())
-    func->setAttr(kGpuKernelAttr, b.getUnitAttr());
+    func->setAttr(kGpuKernelAttr,
+                  b.getI64IntegerAttr(gpuLaunch(kernel, spec.n).threadsPerBlock));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value m = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry->getArgument(6));

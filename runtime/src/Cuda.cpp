@@ -46,7 +46,9 @@ struct Driver {
   CUresult (*eventSynchronize)(Handle);
   CUresult (*eventElapsedTime)(float *, Handle, Handle);
   CUresult (*getErrorName)(CUresult, const char **);
-  CUresult (*ctxSynchronize)();
+  CUresult (*streamCreate)(Handle *, unsigned);
+  CUresult (*streamDestroy)(Handle);
+  CUresult (*streamSynchronize)(Handle);
 };
 
 template <typename F> bool resolve(void *library, const char *name, F &fn, std::string &error) {
@@ -92,7 +94,9 @@ const Driver &driver() {
     resolve(library, "cuEventSynchronize", d.eventSynchronize, e);
     resolve(library, "cuEventElapsedTime", d.eventElapsedTime, e);
     resolve(library, "cuGetErrorName", d.getErrorName, e);
-    resolve(library, "cuCtxSynchronize", d.ctxSynchronize, e);
+    resolve(library, "cuStreamCreate", d.streamCreate, e);
+    resolve(library, "cuStreamDestroy_v2", d.streamDestroy, e);
+    resolve(library, "cuStreamSynchronize", d.streamSynchronize, e);
     if (!e.empty())
       return;
     if (CUresult r = d.init(0); r != kSuccess) {
@@ -308,6 +312,8 @@ CudaModel::~CudaModel() {
   const Driver &d = driver();
   if (context_)
     d.ctxSetCurrent(context_);
+  if (stream_)
+    d.streamDestroy(stream_);
   if (weights_)
     d.memFree(weights_);
   if (module_)
@@ -318,7 +324,10 @@ CudaModel::~CudaModel() {
 
 bool CudaModel::load(const std::string &ptx, const std::string &requiredArch, const void *weights,
                      size_t weightsBytes) {
-  if (!loadModule(ptx, requiredArch, "model", device_, context_, module_))
+  // A blocking stream: its launches stay ordered with the synchronous copies
+  // of the tokens and logits.
+  if (!loadModule(ptx, requiredArch, "model", device_, context_, module_) ||
+      !check(driver().streamCreate(&stream_, 0), "cuStreamCreate"))
     return false;
   weights_ = allocate(weightsBytes, "cuMemAlloc (the model's weights)");
   return weights_ && upload(weights_, weights, weightsBytes);
@@ -367,7 +376,7 @@ void CudaModel::launch(const char *kernel, int64_t blocksX, int64_t blocksY, int
     return;
   if (!check(d.launchKernel(found->second, static_cast<unsigned>(blocksX),
                             static_cast<unsigned>(blocksY), 1, static_cast<unsigned>(threads), 1, 1,
-                            0, nullptr, params.data(), nullptr),
+                            0, stream_, params.data(), nullptr),
              (std::string("cuLaunchKernel of '") + kernel + "'").c_str()))
     launchError_ = lastError();
 }
@@ -378,7 +387,7 @@ bool CudaModel::finish() {
     launchError_.clear();
     return fail(error);
   }
-  return check(driver().ctxSynchronize(), "cuCtxSynchronize (running the model's kernels)");
+  return check(driver().streamSynchronize(stream_), "cuStreamSynchronize (running the model's kernels)");
 }
 
 } // namespace tern::rt

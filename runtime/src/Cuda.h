@@ -60,7 +60,7 @@ private:
 /// A model compiled for a GPU on GPU 0: its kernels (model.ptx), its weights,
 /// and the device memory of its sessions. The model's host code launches the
 /// kernels through tern_gpu_launch with this object as its runtime context;
-/// launches run in order on the default stream.
+/// launches run in order on the model's stream.
 class CudaModel {
 public:
   using DevicePtr = unsigned long long; // CUdeviceptr
@@ -88,6 +88,7 @@ public:
 private:
   void *module_ = nullptr;  // CUmodule
   void *context_ = nullptr; // CUcontext (the device's primary context)
+  void *stream_ = nullptr;  // CUstream
   int device_ = 0;
   DevicePtr weights_ = 0;
   std::map<std::string, void *> functions_; // CUfunction by kernel name

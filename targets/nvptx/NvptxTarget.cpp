@@ -58,8 +58,13 @@ public:
   void barrier(OpBuilder &b, Location loc) const override { NVVM::Barrier0Op::create(b, loc); }
   // NVPTX's address space 3.
   unsigned sharedMemorySpace() const override { return 3; }
-  llvm::StringRef kernelAttrName() const override {
-    return NVVM::NVVMDialect::getKernelFuncAttrName();
+  void markKernel(Operation *function, int64_t threadsPerBlock) const override {
+    MLIRContext *ctx = function->getContext();
+    function->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), UnitAttr::get(ctx));
+    // .reqntid: ptxas allocates registers for exactly this block, and a
+    // launch of another shape fails instead of computing garbage.
+    function->setAttr(NVVM::NVVMDialect::getReqntidAttrName(),
+                      DenseI32ArrayAttr::get(ctx, {static_cast<int32_t>(threadsPerBlock), 1, 1}));
   }
 
 private:

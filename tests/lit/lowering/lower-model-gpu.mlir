@@ -34,11 +34,12 @@ module attributes {tern.target = #llvm.target<triple = "nvptx64-nvidia-cuda", ch
 // LAUNCH-LABEL: func.func @norm(
 // LAUNCH:         tern.gpu_launch @norm_kernel blocks(%{{.*}}) threads(128) runtime(%arg0) args(%arg1, %arg2, %arg3 :
 // LAUNCH-LABEL: func.func @norm_kernel(
-// LAUNCH-SAME:    attributes {tern.gpu_kernel}
+// LAUNCH-SAME:    attributes {tern.gpu_kernel = 128 : i64}
 // LAUNCH:         nvvm.read.ptx.sreg.ctaid.x
 
 // PTX: .shared .align 8 .b8 tern_block_partials_4xf64[32];
 // PTX: .visible .entry norm_kernel(
+// PTX: .reqntid 128, 1, 1
 // PTX: shfl.sync.bfly.b32
 // PTX: bar.sync 0;
 // PTX: sqrt.rn.f64

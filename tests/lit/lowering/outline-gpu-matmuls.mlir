@@ -14,7 +14,7 @@ module attributes {tern.target = #llvm.target<triple = "nvptx64-nvidia-cuda", ch
 // CHECK:         tern.gpu_launch @decode_matmul blocks(%c4, %[[TILES]]) threads(256) runtime(%[[RT]]) args(%[[A]], %[[AS]], %[[W]], %[[SCALE]], %c0, %[[Y]] :
 // CHECK-NOT:     tern.matmul
 // CHECK-LABEL: func.func @decode_matmul(
-// CHECK-SAME:    attributes {tern.gpu_kernel}
+// CHECK-SAME:    attributes {tern.gpu_kernel = 256 : i64}
 // CHECK:         %[[WEIGHTS:.*]] = tern.buffer_from_ptr %arg2 : !tern.ternary<256x256, #tern.packing<i2>>
 // CHECK:         %[[S:.*]] = memref.load %arg3[%arg4] : memref<1xf32>
 // CHECK:         tern.matmul ins(%arg0, %arg1, %[[WEIGHTS]], %[[S]] :
