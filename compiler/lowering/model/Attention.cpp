@@ -235,10 +235,15 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
                                    vector::StoreOp::create(rewriter, loc, e, scores, ValueRange{j});
                                    return e;
                                  });
+      // The probabilities once, not once per column.
+      loops.distribute(loops.index(0), length, [&](Value j) {
+        Value e = memref::LoadOp::create(rewriter, loc, scores, ValueRange{j});
+        memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, e, total), scores,
+                                ValueRange{j});
+      });
       loops.distribute(loops.index(0), loops.index(d), [&](Value c) {
         Value weighted = sum(length, [&](Value j) {
-          Value p = arith::DivFOp::create(
-              rewriter, loc, memref::LoadOp::create(rewriter, loc, scores, ValueRange{j}), total);
+          Value p = memref::LoadOp::create(rewriter, loc, scores, ValueRange{j});
           return arith::MulFOp::create(rewriter, loc, p, widen(op.getVCache(), j, add(kColumn, c)));
         });
         memref::StoreOp::create(rewriter, loc,
