@@ -214,6 +214,11 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
       options.progress(name, -1.0);
   };
   bool gpu = lookupTargetBackend(target.arch)->gpuMapping() != nullptr;
+  if (options.emulateGpuBlocks < 0 || options.emulateGpuBlocks % 32 != 0 ||
+      options.emulateGpuBlocks > 1024)
+    return llvm::createStringError(llvm::formatv(
+        "--emulate-gpu-blocks must be a multiple of 32 threads up to 1024, got {0}",
+        options.emulateGpuBlocks).str());
   if (gpu && options.emulateGpuBlocks)
     return llvm::createStringError("--emulate-gpu-blocks runs a GPU's blocks on a CPU target; "
                                    "on " + target.arch + " they run on the GPU");
