@@ -65,6 +65,30 @@ struct BufferFromPtrToLLVM final : ConvertOpToLLVMPattern<BufferFromPtrOp> {
   }
 };
 
+/// `count` values of `type` on the stack, allocated in the entry block of
+/// `op`'s function so that calls in loops do not grow the stack.
+Value allocaAtEntry(ConversionPatternRewriter &rewriter, Operation *op, Type type, int64_t count,
+                    unsigned alignment) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  Block &entry = op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
+  rewriter.setInsertionPointToStart(&entry);
+  Location loc = op->getLoc();
+  Value n = LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(),
+                                     rewriter.getI64IntegerAttr(count));
+  return LLVM::AllocaOp::create(rewriter, loc, LLVM::LLVMPointerType::get(op->getContext()), type,
+                                n, alignment);
+}
+
+/// The runtime's C function `name` of `type`, declared once per module.
+LLVM::LLVMFuncOp runtimeFunction(ConversionPatternRewriter &rewriter, ModuleOp module,
+                                 StringRef name, LLVM::LLVMFunctionType type) {
+  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return existing;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToEnd(module.getBody());
+  return LLVM::LLVMFuncOp::create(rewriter, module.getLoc(), name, type);
+}
+
 /// tern_parallel_for(runtime, count, trampoline, &closure) where the closure
 /// struct holds the captures and the trampoline unpacks it and calls the
 /// outlined body.
@@ -81,15 +105,7 @@ struct ParallelDispatchToLLVM final : ConvertOpToLLVMPattern<ParallelDispatchOp>
 
     SmallVector<Type> fieldTypes(ValueRange(adaptor.getCaptures()).getTypes());
     auto closureType = LLVM::LLVMStructType::getLiteral(ctx, fieldTypes);
-    Value closure;
-    {
-      // One slot per dispatch, in the entry block so loops do not grow the stack.
-      OpBuilder::InsertionGuard guard(rewriter);
-      Block &entry = op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
-      rewriter.setInsertionPointToStart(&entry);
-      Value one = LLVM::ConstantOp::create(rewriter, loc, i64Type, rewriter.getI64IntegerAttr(1));
-      closure = LLVM::AllocaOp::create(rewriter, loc, ptrType, closureType, one, /*alignment=*/16);
-    }
+    Value closure = allocaAtEntry(rewriter, op, closureType, 1, /*alignment=*/16);
     Value packed = LLVM::PoisonOp::create(rewriter, loc, closureType);
     for (auto [i, capture] : llvm::enumerate(adaptor.getCaptures()))
       packed = LLVM::InsertValueOp::create(rewriter, loc, packed, capture, i);
@@ -97,7 +113,10 @@ struct ParallelDispatchToLLVM final : ConvertOpToLLVMPattern<ParallelDispatchOp>
 
     LLVM::LLVMFuncOp trampoline = getOrCreateTrampoline(rewriter, module, op, closureType);
     Value function = LLVM::AddressOfOp::create(rewriter, loc, ptrType, trampoline.getSymName());
-    LLVM::LLVMFuncOp parallelFor = getOrCreateParallelFor(rewriter, module);
+    auto parallelForType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                                       {ptrType, i64Type, ptrType, ptrType});
+    LLVM::LLVMFuncOp parallelFor =
+        runtimeFunction(rewriter, module, "tern_parallel_for", parallelForType);
     LLVM::CallOp::create(rewriter, loc, parallelFor,
                          ValueRange{adaptor.getRuntime(), adaptor.getCount(), function, closure});
     rewriter.eraseOp(op);
@@ -105,20 +124,6 @@ struct ParallelDispatchToLLVM final : ConvertOpToLLVMPattern<ParallelDispatchOp>
   }
 
 private:
-  static LLVM::LLVMFuncOp getOrCreateParallelFor(ConversionPatternRewriter &rewriter,
-                                                 ModuleOp module) {
-    constexpr llvm::StringLiteral name = "tern_parallel_for";
-    if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-      return existing;
-    MLIRContext *ctx = module.getContext();
-    auto ptrType = LLVM::LLVMPointerType::get(ctx);
-    auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                            {ptrType, IntegerType::get(ctx, 64), ptrType, ptrType});
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToEnd(module.getBody());
-    return LLVM::LLVMFuncOp::create(rewriter, module.getLoc(), name, type);
-  }
-
   /// void <callee>_trampoline(ptr closure, i64 begin, i64 end)
   LLVM::LLVMFuncOp getOrCreateTrampoline(ConversionPatternRewriter &rewriter, ModuleOp module,
                                          ParallelDispatchOp op,
@@ -161,10 +166,7 @@ struct GpuLaunchToLLVM final : ConvertOpToLLVMPattern<GpuLaunchOp> {
   LogicalResult matchAndRewrite(GpuLaunchOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    auto module = op->getParentOfType<ModuleOp>();
-    auto ptrType = LLVM::LLVMPointerType::get(ctx);
-    auto i64Type = IntegerType::get(ctx, 64);
+    Type i64Type = rewriter.getI64Type();
     auto i64 = [&](int64_t v) -> Value {
       return LLVM::ConstantOp::create(rewriter, loc, i64Type, rewriter.getI64IntegerAttr(v));
     };
@@ -176,15 +178,8 @@ struct GpuLaunchToLLVM final : ConvertOpToLLVMPattern<GpuLaunchOp> {
       else
         fields.push_back(arg);
     }
-    Value slots;
-    {
-      // In the entry block, so that launches in loops do not grow the stack.
-      OpBuilder::InsertionGuard guard(rewriter);
-      Block &entry = op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
-      rewriter.setInsertionPointToStart(&entry);
-      slots = LLVM::AllocaOp::create(rewriter, loc, ptrType, i64Type,
-                                     i64(std::max<int64_t>(1, fields.size())), /*alignment=*/8);
-    }
+    Value slots = allocaAtEntry(rewriter, op, i64Type, std::max<size_t>(1, fields.size()),
+                                /*alignment=*/8);
     for (auto [i, field] : llvm::enumerate(fields)) {
       Type type = field.getType();
       Value word = field;
@@ -199,12 +194,17 @@ struct GpuLaunchToLLVM final : ConvertOpToLLVMPattern<GpuLaunchOp> {
         word = LLVM::ZExtOp::create(rewriter, loc, i64Type, field);
       else if (type != i64Type)
         return op.emitOpError("cannot pass a value of type ") << type << " to a GPU kernel";
-      Value slot = LLVM::GEPOp::create(rewriter, loc, ptrType, i64Type, slots,
+      Value slot = LLVM::GEPOp::create(rewriter, loc, slots.getType(), i64Type, slots,
                                        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
       LLVM::StoreOp::create(rewriter, loc, word, slot);
     }
     Value blocksY = adaptor.getBlocks().size() > 1 ? adaptor.getBlocks()[1] : i64(1);
-    LLVM::CallOp::create(rewriter, loc, getOrCreateLaunch(rewriter, module),
+    auto module = op->getParentOfType<ModuleOp>();
+    Type ptrType = rewriter.getType<LLVM::LLVMPointerType>();
+    auto launchType = LLVM::LLVMFunctionType::get(
+        rewriter.getType<LLVM::LLVMVoidType>(),
+        {ptrType, ptrType, i64Type, i64Type, i64Type, ptrType, i64Type});
+    LLVM::CallOp::create(rewriter, loc, runtimeFunction(rewriter, module, "tern_gpu_launch", launchType),
                          ValueRange{adaptor.getRuntime(), kernelName(rewriter, loc, module, op.getKernel()),
                                     adaptor.getBlocks()[0], blocksY, i64(op.getThreads()), slots,
                                     i64(fields.size())});
@@ -223,20 +223,6 @@ private:
     std::string text = kernel.str();
     text.push_back('\0');
     return LLVM::createGlobalString(loc, rewriter, symbol, text, LLVM::Linkage::Internal);
-  }
-
-  static LLVM::LLVMFuncOp getOrCreateLaunch(ConversionPatternRewriter &rewriter, ModuleOp module) {
-    constexpr llvm::StringLiteral name = "tern_gpu_launch";
-    if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-      return existing;
-    MLIRContext *ctx = module.getContext();
-    auto ptrType = LLVM::LLVMPointerType::get(ctx);
-    auto i64Type = IntegerType::get(ctx, 64);
-    auto type = LLVM::LLVMFunctionType::get(
-        LLVM::LLVMVoidType::get(ctx), {ptrType, ptrType, i64Type, i64Type, i64Type, ptrType, i64Type});
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToEnd(module.getBody());
-    return LLVM::LLVMFuncOp::create(rewriter, module.getLoc(), name, type);
   }
 };
 
