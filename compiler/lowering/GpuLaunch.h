@@ -14,6 +14,11 @@ struct GpuLaunch {
 };
 GpuLaunch gpuLaunch(KernelAttr kernel, int64_t n);
 
+/// The attribute on an scf.parallel whose iterations run as GPU blocks: their
+/// thread count (tern-lower-model on GPU targets; tern-outline-parallel makes
+/// such a loop a kernel).
+inline constexpr llvm::StringLiteral kBlockThreadsAttr = "tern.block_threads";
+
 /// The attribute on a function that is a GPU kernel's entry point, holding
 /// its threads per block; it becomes the GPU target's own when the function
 /// is lowered to LLVM.

@@ -2,14 +2,14 @@
 #include "compiler/lowering/GpuLaunch.h"
 #include "compiler/lowering/Passes.h"
 #include "compiler/lowering/RuntimeContext.h"
-#include "compiler/lowering/model/VectorLoops.h"
+#include "targets/Target.h"
 
 #include "dialects/tern/TernDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"

@@ -368,12 +368,12 @@ void CudaModel::launch(const char *kernel, int64_t blocksX, int64_t blocksY, int
     }
     found = functions_.emplace(kernel, function).first;
   }
-  std::vector<void *> params(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i)
-    params[i] = &args[i];
   // Empty grids (no rows) launch nothing.
   if (blocksX <= 0 || blocksY <= 0)
     return;
+  std::vector<void *> params(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i)
+    params[i] = &args[i];
   if (!check(d.launchKernel(found->second, static_cast<unsigned>(blocksX),
                             static_cast<unsigned>(blocksY), 1, static_cast<unsigned>(threads), 1, 1,
                             0, stream_, params.data(), nullptr),

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 using namespace tern::rt;
@@ -93,6 +94,8 @@ struct tern_model {
   MappedFile weights;
   /// Set for a model compiled for a GPU: its kernels and weights there.
   std::unique_ptr<CudaModel> gpu;
+  /// Sessions of a GPU model take turns: their launches share its stream.
+  mutable std::mutex gpuTurn;
   void *library = nullptr;
   ModelEntry prefill = nullptr, decode = nullptr;
   int64_t prefillBytesPerRow = 0, prefillBytesFixed = 0, decodeBytes = 0;
@@ -335,6 +338,7 @@ const float *tern_session_eval(tern_session *s, const int32_t *tokens, int64_t n
     ModelEntry entry = chunk == 1 ? m.decode : m.prefill;
     if (m.gpu) {
       // The host code gets GPU addresses, launches kernels and returns.
+      std::lock_guard<std::mutex> turn(m.gpuTurn);
       CudaModel &gpu = *m.gpu;
       size_t logitsBytes = sizeof(float) * static_cast<size_t>((chunk - first) * info.vocab);
       if (!gpu.upload(s->gpuTokens.ptr, tokens + done, sizeof(int32_t) * chunk))

@@ -1,11 +1,11 @@
 //===- VectorLoops.cpp ----------------------------------------------------===//
 #include "compiler/lowering/model/VectorLoops.h"
+#include "compiler/lowering/GpuLaunch.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 

@@ -37,10 +37,6 @@ struct LoopStyle {
   bool inBlocks() const { return blockThreads > 0; }
 };
 
-/// The name of the attribute on a `parallel` loop whose tasks are GPU blocks:
-/// their thread count.
-inline constexpr llvm::StringLiteral kBlockThreadsAttr = "tern.block_threads";
-
 class VectorLoops {
 public:
   VectorLoops(mlir::OpBuilder &b, mlir::Location loc, LoopStyle style)
