@@ -3,6 +3,7 @@
 #define TERN_COMPILER_LOWERING_GPULAUNCH_H
 
 #include "dialects/tern/TernDialect.h"
+#include "targets/Target.h"
 
 namespace tern {
 
@@ -23,6 +24,12 @@ inline constexpr llvm::StringLiteral kBlockThreadsAttr = "tern.block_threads";
 /// its threads per block; it becomes the GPU target's own when the function
 /// is lowered to LLVM.
 inline constexpr llvm::StringLiteral kGpuKernelAttr = "tern.gpu_kernel";
+
+/// A buffer of `type`'s shape in the memory a GPU block's threads share, one
+/// per `name` and type in the module (a global of the GPU's shared memory
+/// space): `name`_<shape>x<element>.
+mlir::Value gpuSharedBuffer(mlir::OpBuilder &b, mlir::Location loc, const GpuMapping &gpu,
+                            llvm::StringRef name, mlir::MemRefType type);
 
 /// True for the strategies whose kernels run on GPUs.
 bool isGpuStrategy(Strategy strategy);

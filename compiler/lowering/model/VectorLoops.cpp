@@ -166,21 +166,10 @@ void VectorLoops::barrier() {
 }
 
 Value VectorLoops::blockBuffer(StringRef name, Type element, int64_t count) {
+  auto type = MemRefType::get({count}, element);
   if (!style.gpu)
-    return memref::AllocaOp::create(b, loc, MemRefType::get({count}, element));
-  auto type = MemRefType::get({count}, element, MemRefLayoutAttrInterface(),
-                              b.getI64IntegerAttr(style.gpu->sharedMemorySpace()));
-  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  std::string symbol;
-  llvm::raw_string_ostream os(symbol);
-  os << name << "_" << count << "x" << element;
-  if (!module.lookupSymbol(symbol)) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    memref::GlobalOp::create(b, loc, symbol, b.getStringAttr("private"), type, b.getUnitAttr(),
-                             /*constant=*/false, IntegerAttr());
-  }
-  return memref::GetGlobalOp::create(b, loc, type, symbol);
+    return memref::AllocaOp::create(b, loc, type);
+  return gpuSharedBuffer(b, loc, *style.gpu, name, type);
 }
 
 Value VectorLoops::shuffleXor(Value value, int64_t offset) {

@@ -11,7 +11,9 @@
 // activation word a[16c + 4s .. +4), and one with 0x01010101 for sum a.
 // The warp's slices are summed by xor shuffles (offsets lanes, 2 lanes, ...,
 // 16), and the first slice writes (sum - sum a) / (a_scale * w_scale).
-// Each thread serves tile_m activation rows with one decoded weight.
+// Each thread serves tile_m activation rows with one decoded weight. The
+// block first copies its tile_m activation rows (up to 40 KiB) into shared
+// memory, which all its warps then read.
 //
 // On a GPU target (TargetBackend::gpuMapping) block x is the block of rows,
 // block y the tile of activation rows, thread x / 32 the vector. Elsewhere
@@ -21,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/simt/SimtMatmul.h"
+#include "compiler/lowering/GpuLaunch.h"
 #include "compiler/lowering/KernelLayouts.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -43,8 +46,8 @@ public:
   SimtEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
               RewriterBase &rewriter)
       : MatmulEmitter(op, operands, target, rewriter),
-        mapping(target ? lookupTargetBackend(target->arch)->gpuMapping() : nullptr) {
-    KernelAttr kernel = op.getKernel();
+        mapping(target ? lookupTargetBackend(target->arch)->gpuMapping() : nullptr),
+        kernel(op.getKernel()) {
     layout.p = weightLayout(kernel, Packing::i2, n, k);
     tileM = kernel.getTileM();
     unrollK = kernel.getUnrollK();
@@ -64,7 +67,8 @@ public:
       Value lane = arith::RemUIOp::create(b, loc, thread, index(kWarp));
       Value row = arith::RemUIOp::create(b, loc, lane, index(lanes));
       Value slice = arith::DivUIOp::create(b, loc, lane, index(lanes));
-      SmallVector<Value> sums = threadSums(block, vector, row, slice, m0, rows);
+      Tile tile = stageActivations(m0, rows, thread);
+      SmallVector<Value> sums = threadSums(block, vector, row, slice, tile);
       for (int64_t offset = lanes; offset < kWarp; offset *= 2)
         for (Value &s : sums)
           s = add(s, mapping->shuffleXor(b, loc, s, offset));
@@ -80,6 +84,7 @@ public:
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(tiles.getBody());
       Value m0 = tiles.getInductionVar();
+      Tile tile = stageActivations(m0, rows, index(0));
       auto vectors = scf::ForOp::create(b, loc, index(0), index(layout.vectorsPerChunk()), index(1));
       b.setInsertionPointToStart(vectors.getBody());
       auto rowLoop = scf::ForOp::create(b, loc, index(0), index(lanes), index(1));
@@ -91,7 +96,7 @@ public:
         b.setInsertionPointToStart(sliceLoop.getBody());
         SmallVector<Value> partial =
             threadSums(block, vectors.getInductionVar(), rowLoop.getInductionVar(),
-                       sliceLoop.getInductionVar(), m0, rows);
+                       sliceLoop.getInductionVar(), tile);
         for (size_t i = 0; i < partial.size(); ++i)
           partial[i] = add(sliceLoop.getRegionIterArgs()[i], partial[i]);
         scf::YieldOp::create(b, loc, partial);
@@ -104,11 +109,58 @@ public:
 private:
   Value zeroWord() { return arith::ConstantIntOp::create(b, loc, 0, 32); }
 
+  /// Where a tile's activation rows are read: a copy of the rows or `a`
+  /// itself, and the row of each in it.
+  struct Tile {
+    Value activations;
+    SmallVector<Value> rows;
+  };
+
+  /// Staged copies larger than this stay in `a` (48 KiB of shared memory a
+  /// block may have without opting in, less room for the rest).
+  static constexpr int64_t kMaxStagedBytes = 40 << 10;
+
+  /// The tile's tile_m activation rows copied once into memory the block
+  /// shares (GPU shared memory; the stack where threads run in loops), so
+  /// that the warps' many reads of them leave global memory alone. Threads
+  /// copy 4-byte words in turn starting at `thread`, then wait for each other.
+  Tile stageActivations(Value m0, Value rows, Value thread) {
+    Tile tile;
+    if (tileM * k > kMaxStagedBytes) {
+      tile.activations = a;
+      for (int64_t r = 0; r < tileM; ++r)
+        tile.rows.push_back(activationRow(m0, index(r), rows));
+      return tile;
+    }
+    auto type = MemRefType::get({tileM, k}, b.getI8Type());
+    tile.activations = mapping ? gpuSharedBuffer(b, loc, *mapping, "tern_simt_activations", type)
+                               : memref::AllocaOp::create(b, loc, type).getResult();
+    int64_t wordsPerRow = k / 4;
+    Value step = index(mapping ? simtThreadsPerBlock(kernel) : 1);
+    auto copy = scf::ForOp::create(b, loc, thread, index(tileM * wordsPerRow), step);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(copy.getBody());
+      Value w = copy.getInductionVar();
+      Value r = arith::DivUIOp::create(b, loc, w, index(wordsPerRow));
+      Value col = mul(arith::RemUIOp::create(b, loc, w, index(wordsPerRow)), index(4));
+      Value x = vector::LoadOp::create(b, loc, quad, a, ValueRange{activationRow(m0, r, rows), col},
+                                       /*nontemporal=*/false, b.getI64IntegerAttr(4));
+      vector::StoreOp::create(b, loc, x, tile.activations, ValueRange{r, col}, /*nontemporal=*/false,
+                              b.getI64IntegerAttr(4));
+    }
+    if (mapping)
+      mapping->barrier(b, loc);
+    for (int64_t r = 0; r < tileM; ++r)
+      tile.rows.push_back(index(r));
+    return tile;
+  }
+
   /// Activation row m0 + r, clamped to the last row so that a partial tile
   /// reads valid memory (its results are not stored).
-  Value activationRow(Value m0, int64_t r, Value rows) {
+  Value activationRow(Value m0, Value r, Value rows) {
     Value last = arith::SubIOp::create(b, loc, rows, index(1));
-    return arith::MinUIOp::create(b, loc, add(m0, index(r)), last);
+    return arith::MinUIOp::create(b, loc, add(m0, r), last);
   }
 
   /// The four {0,1,2} weight bytes of plane `plane` of a packed word.
@@ -130,7 +182,7 @@ private:
   }
 
   /// One chunk (or its first `planes` planes) into sums: [dot, sum a] per row.
-  void chunk(Value block, Value vector, Value row, Value c, int64_t planes, ArrayRef<Value> mRows,
+  void chunk(Value block, Value vector, Value row, Value c, int64_t planes, const Tile &tile,
              SmallVector<Value> &sums) {
     Value offset = add(add(mul(toI64(block), i64(layout.blockBytes())),
                            mul(toI64(c), i64(layout.chunkBytes()))),
@@ -144,7 +196,7 @@ private:
       Value col = add(mul(c, index(layout.chunk())), index(s * MfreeLayout::kBytesPerLane));
       for (int64_t r = 0; r < tileM; ++r) {
         // Four-byte aligned: K and col are multiples of 4 (one 32-bit load).
-        Value x = vector::LoadOp::create(b, loc, quad, a, ValueRange{mRows[r], col},
+        Value x = vector::LoadOp::create(b, loc, quad, tile.activations, ValueRange{tile.rows[r], col},
                                          /*nontemporal=*/false, b.getI64IntegerAttr(4));
         sums[2 * r] = dot(sums[2 * r], w, x, 2);
         sums[2 * r + 1] = dot(sums[2 * r + 1], ones, x, 1);
@@ -153,11 +205,8 @@ private:
   }
 
   /// The thread's [dot, sum a] per activation row over its slice of K.
-  SmallVector<Value> threadSums(Value block, Value vector, Value row, Value slice, Value m0,
-                                Value rows) {
-    SmallVector<Value> mRows;
-    for (int64_t r = 0; r < tileM; ++r)
-      mRows.push_back(activationRow(m0, r, rows));
+  SmallVector<Value> threadSums(Value block, Value vector, Value row, Value slice,
+                                const Tile &tile) {
     int64_t chunks = k / layout.chunk();
     int64_t tailPlanes = (k % layout.chunk()) / MfreeLayout::kBytesPerLane;
     Value begin = arith::DivUIOp::create(b, loc, mul(slice, index(chunks)), index(slices));
@@ -174,8 +223,8 @@ private:
       b.setInsertionPointToStart(loop.getBody());
       SmallVector<Value> inner(loop.getRegionIterArgs());
       for (int64_t u = 0; u < step; ++u)
-        chunk(block, vector, row, add(loop.getInductionVar(), index(u)), layout.planes(),
-              mRows, inner);
+        chunk(block, vector, row, add(loop.getInductionVar(), index(u)), layout.planes(), tile,
+              inner);
       scf::YieldOp::create(b, loc, inner);
       b.setInsertionPointAfter(loop);
       sums.assign(loop.getResults().begin(), loop.getResults().end());
@@ -191,7 +240,7 @@ private:
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(ifLast.thenBlock());
         SmallVector<Value> withTail = sums;
-        chunk(block, vector, row, index(chunks), tailPlanes, mRows, withTail);
+        chunk(block, vector, row, index(chunks), tailPlanes, tile, withTail);
         scf::YieldOp::create(b, loc, withTail);
         b.setInsertionPointToStart(ifLast.elseBlock());
         scf::YieldOp::create(b, loc, sums);
@@ -211,6 +260,7 @@ private:
   }
 
   const GpuMapping *mapping;
+  KernelAttr kernel;
   MfreeLayout layout;
   int64_t tileM, unrollK, slices;
   VectorType word, quad;

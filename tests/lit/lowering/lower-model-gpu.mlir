@@ -37,7 +37,7 @@ module attributes {tern.target = #llvm.target<triple = "nvptx64-nvidia-cuda", ch
 // LAUNCH-SAME:    attributes {tern.gpu_kernel = 128 : i64}
 // LAUNCH:         nvvm.read.ptx.sreg.ctaid.x
 
-// PTX: .shared .align 8 .b8 tern_block_partials_4xf64[32];
+// PTX: .shared .align 16 .b8 tern_block_partials_4xf64[32];
 // PTX: .visible .entry norm_kernel(
 // PTX: .reqntid 128, 1, 1
 // PTX: shfl.sync.bfly.b32
@@ -78,7 +78,7 @@ func.func @rope(%rt: !llvm.ptr {tern.runtime_context}, %x: memref<?x32xf32>, %p:
 // LAUNCH:         arith.muli %{{.*}}, %c4 : index
 // LAUNCH:         tern.gpu_launch @attention_kernel_{{[0-9]+}} blocks(%{{.*}}) threads(128)
 // PTX: .visible .entry attention_kernel_{{[0-9]+}}(
-// PTX:   .shared .align 8 .b8 tern_attention_scores_64xf64[512];
+// PTX:   .shared .align 16 .b8 tern_attention_scores_64xf64[512];
 func.func @attention(%rt: !llvm.ptr {tern.runtime_context}, %q: memref<?x32xf32>, %k: memref<?x16xf32>, %v: memref<?x16xf32>, %kc: memref<64x16xf16>, %vc: memref<64x16xf16>, %p: index, %o: memref<?x32xf32>) {
   tern.attention ins(%q, %k, %v, %kc, %vc, %p : memref<?x32xf32>, memref<?x16xf32>, memref<?x16xf32>, memref<64x16xf16>, memref<64x16xf16>) outs(%o : memref<?x32xf32>) {head_dim = 8 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
   return
