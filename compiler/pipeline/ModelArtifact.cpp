@@ -242,7 +242,9 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
   setModuleTarget(*module, target);
   {
     PassManager pm(ctx);
-    buildPrepareModelPipeline(pm, options.tuningDb, options.threads);
+    // Emulated GPU blocks come with the GPU's matmul kernels, run in loops.
+    buildPrepareModelPipeline(pm, options.tuningDb, options.threads,
+                              options.emulateGpuBlocks ? "simt" : "");
     if (llvm::Error e = runPipeline(pm, *module, "preparing the model failed"))
       return std::move(e);
   }

@@ -29,8 +29,9 @@ struct ModelCompileOptions {
   bool keepIntermediates = false;
   std::string tuningDb; // tern-tune's database ("": documented defaults)
   int64_t threads = 1;  // what the kernels are chosen for
-  /// Non-zero: the model ops run as GPU blocks of this many threads, emulated
-  /// in loops on the CPU target (how GPU kernels are tested without a GPU).
+  /// Non-zero: the model ops run as GPU blocks of this many threads and the
+  /// matmuls as simt kernels, emulated in loops on the CPU target (how GPU
+  /// kernels are tested without a GPU).
   int64_t emulateGpuBlocks = 0;
   /// Hears each stage ("lowering", ...) and, while weights are written,
   /// progress as a fraction in [0, 1].

@@ -29,8 +29,8 @@ void buildLowerToLLVMPipeline(mlir::OpPassManager &pm) {
 }
 
 void buildPrepareModelPipeline(mlir::OpPassManager &pm, const std::string &tuningDb,
-                               int64_t threads) {
-  pm.addPass(createTernAssignKernels({tuningDb, threads}));
+                               int64_t threads, const std::string &strategy) {
+  pm.addPass(createTernAssignKernels({tuningDb, threads, strategy}));
   pm.addPass(createTernDecomposeBitLinear());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createTernShareQuantize());

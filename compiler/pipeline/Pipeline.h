@@ -19,9 +19,9 @@ void buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 /// into quantize + matmul, quantizations shared. Registered as
 /// `tern-prepare-model`. Weights are placed after it.
 /// Kernels come from `tuningDb` (tern-tune's database; "": documented
-/// defaults) for `threads` threads.
+/// defaults) for `threads` threads, of `strategy` only if one is named.
 void buildPrepareModelPipeline(mlir::OpPassManager &pm, const std::string &tuningDb = "",
-                               int64_t threads = 1);
+                               int64_t threads = 1, const std::string &strategy = "");
 
 /// A prepared model with placed weights to kernel-level loops: weights bound,
 /// model ops lowered, activations planned in scratch memory. On a GPU target

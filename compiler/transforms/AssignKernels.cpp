@@ -30,6 +30,14 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
       module.emitError(llvm::toString(target.takeError()));
       return signalPassFailure();
     }
+    std::optional<Strategy> onlyStrategy;
+    if (!strategy.empty()) {
+      onlyStrategy = symbolizeStrategy(strategy);
+      if (!onlyStrategy) {
+        module.emitError("unknown strategy '") << strategy << "'";
+        return signalPassFailure();
+      }
+    }
     std::unique_ptr<TuningDb> db;
     if (!tuningDb.empty()) {
       auto opened = TuningDb::open(tuningDb);
@@ -86,7 +94,7 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
         }
       for (BitLinearOp op : ops) {
         KernelRequest request{tunedRows(op), type.getRows(), type.getCols(), threads,
-                              std::nullopt, packing, tileN};
+                              onlyStrategy, packing, tileN};
         KernelChoice choice = chooseKernel(&getContext(), *target, request, db.get());
         const Candidate &c = choice.candidate;
         if (type.getCols() % packingGroupSize(c.packing) != 0) {

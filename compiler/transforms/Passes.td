@@ -21,6 +21,9 @@ def TernAssignKernels : Pass<"tern-assign-kernels", "mlir::ModuleOp"> {
            "SQLite tuning database written by tern-tune (empty: none)">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads the kernels will run on (tuning data is per thread count)">,
+    Option<"strategy", "strategy", "std::string", /*default=*/"\"\"",
+           "Only this strategy's kernels (e.g. simt, a GPU's, run in loops on a CPU "
+           "target); empty: any">,
   ];
 }
 

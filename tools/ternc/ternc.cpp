@@ -43,8 +43,9 @@ cl::opt<int64_t> maxBatchOpt("max-batch", cl::desc("Most tokens one prefill call
                              cl::init(256), cl::sub(compileCommand), cl::cat(modelCategory));
 cl::opt<int64_t> emulateGpuBlocksOpt(
     "emulate-gpu-blocks",
-    cl::desc("Run the model ops as the GPU's blocks of this many threads, in loops on this CPU: "
-             "the GPU kernels' arithmetic, tested without a GPU (0: CPU vector loops)"),
+    cl::desc("Run the model ops as the GPU's blocks of this many threads and the matmuls as "
+             "simt kernels, in loops on this CPU: the GPU kernels' arithmetic, tested without a "
+             "GPU (0: CPU vector loops)"),
     cl::init(0), cl::Hidden, cl::sub(compileCommand), cl::cat(modelCategory));
 
 cl::OptionCategory shapeCategory("Shape");
