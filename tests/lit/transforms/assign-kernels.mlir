@@ -3,6 +3,14 @@
 // a tuning database), and the prefill kernel takes the weight layout
 // (tile_n) of the decode kernel reading the same weights.
 // RUN: tern-opt %s -split-input-file --tern-assign-kernels -verify-diagnostics | FileCheck %s
+// With strategy=simt a CPU target gets the GPU's kernels (their threads run
+// in loops): decode and prefill defaults, 8 lanes.
+// RUN: tern-opt %s -split-input-file --tern-assign-kernels="strategy=simt" -verify-diagnostics | FileCheck %s --check-prefix=SIMT
+// SIMT-LABEL: func.func @widths
+// SIMT: tern.bitlinear {{.*}} {kernel = #tern.kernel<simt, lanes = 8, tile_n = 64, tile_m = 1, unroll_k = 2, streams = 4>
+// SIMT: tern.bitlinear {{.*}} {kernel = #tern.kernel<simt, lanes = 8, tile_n = 64, tile_m = 4, unroll_k = 2, streams = 4>
+// RUN: not tern-opt %s -split-input-file --tern-assign-kernels="strategy=wavelet" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// UNKNOWN: error: unknown strategy 'wavelet'
 
 // CHECK-LABEL: func.func @widths
 // CHECK: tern.bitlinear {{.*}} {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 1, prefetch = 16>, tern.kernel_reason = "the documented default (no tuning database)"}
