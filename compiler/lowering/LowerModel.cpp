@@ -37,8 +37,8 @@ struct TernLowerModelPass final : impl::TernLowerModelBase<TernLowerModelPass> {
     LoopStyle style{backend->vectorLanes(*target), emulateGpuBlocks, backend->gpuMapping()};
     if (style.gpu)
       style.blockThreads = kGpuBlockThreads;
-    if (style.blockThreads % 32 != 0 || style.blockThreads < 0) {
-      module.emitError() << "GPU blocks must have a positive multiple of 32 threads, got "
+    if (style.blockThreads % 32 != 0 || style.blockThreads < 0 || style.blockThreads > 1024) {
+      module.emitError() << "GPU blocks must have a multiple of 32 threads up to 1024, got "
                          << style.blockThreads;
       return signalPassFailure();
     }
