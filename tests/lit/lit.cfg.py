@@ -23,6 +23,13 @@ if os.path.exists(os.path.join(config.llama3_tokenizer_dir, "tokenizer.json")):
     config.available_features.add("llama3-tokenizer")
     config.substitutions.append(("%llama3_tokenizer", config.llama3_tokenizer_dir))
 
+# The tests' fake CUDA driver (tests/e2e/FakeCudaDriver.cpp): host memory,
+# launches checked instead of run.
+fake_cuda = os.path.join(config.tern_obj_root, "lib", "libtern-fake-cuda.so")
+if os.path.exists(fake_cuda):
+    config.available_features.add("fake-cuda")
+    config.substitutions.append(("%fake_cuda", fake_cuda))
+
 # CUDA's PTX assembler, where the toolkit is installed.
 if config.ptxas:
     config.available_features.add("ptxas")

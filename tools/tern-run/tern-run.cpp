@@ -142,11 +142,14 @@ public:
     params.repeat_last_n = static_cast<int32_t>(o_.repeatLastN);
     params.seed = o_.seed >= 0 ? static_cast<uint64_t>(o_.seed) : static_cast<uint64_t>(std::time(nullptr));
     sampler_ = tern_sampler_create(&params);
-    std::fprintf(stderr, "tern-run: %lld layers, vocabulary %lld, context %lld, %d threads, %s "
-                         "(%.2f s)\n",
+    // A GPU model runs there; the host's threads only launch its kernels.
+    std::string where = *info_->gpu_arch
+                            ? std::string("NVIDIA GPU (") + info_->gpu_arch + " kernels)"
+                            : std::to_string(tern_runtime_num_threads(runtime_)) + " threads, " +
+                                  info_->target_cpu;
+    std::fprintf(stderr, "tern-run: %lld layers, vocabulary %lld, context %lld, %s (%.2f s)\n",
                  static_cast<long long>(info_->layers), static_cast<long long>(info_->vocab),
-                 static_cast<long long>(info_->context), tern_runtime_num_threads(runtime_),
-                 info_->target_cpu, seconds(start));
+                 static_cast<long long>(info_->context), where.c_str(), seconds(start));
     return true;
   }
 
