@@ -34,7 +34,8 @@ struct TernLowerModelPass final : impl::TernLowerModelBase<TernLowerModelPass> {
       return signalPassFailure();
     }
     const TargetBackend *backend = lookupTargetBackend(target->arch);
-    LoopStyle style{backend->vectorLanes(*target), emulateGpuBlocks, backend->gpuMapping()};
+    LoopStyle style{backend->vectorLanes(*target), backend->vectorRegisters(*target),
+                    emulateGpuBlocks, backend->gpuMapping()};
     if (style.gpu)
       style.blockThreads = kGpuBlockThreads;
     if (style.blockThreads % 32 != 0 || style.blockThreads < 0 || style.blockThreads > 1024) {

@@ -3,13 +3,14 @@
 // The new keys and values are appended to the caches, then every (row, KV
 // head) pair is an independent task for the query heads that share that KV
 // head (grouped-query attention): each cached key is read once for all of
-// them, then per query head a max-subtracted softmax and the weighted sum of
-// cached values with one vector accumulator per slice of the head.
+// them, then per query head a max-subtracted softmax, then the weighted sums
+// of the cached values, each value read once for all of them too.
 //
 // All of it is computed in f64 and rounded to f32 once at the end, so the
-// result is the correctly rounded one: the output is quantized to int8 right
-// after its norm, and a last-bit difference from the reference could flip an
-// activation and visibly change what the model generates.
+// result is the correctly rounded one (but at ties, whatever the order of the
+// f64 sums): the output is quantized to int8 right after its norm, and a
+// last-bit difference from the reference could flip an activation and
+// visibly change what the model generates.
 //
 // In GPU blocks a task is one (row, query head): the threads share the cache
 // positions for the scores, which stay in shared memory, then the reductions
@@ -82,11 +83,15 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
       return arith::ConstantOp::create(rewriter, loc, rewriter.getF64FloatAttr(v));
     };
     Value root = f64Constant(std::sqrt(static_cast<double>(d)));
+    auto contract = arith::FastMathFlags::contract;
 
     int64_t slices = d / slice;
     loops.parallel(arith::MulIOp::create(rewriter, loc, rows, loops.index(kvHeads)), [&](Value task) {
-      Value i = arith::DivUIOp::create(rewriter, loc, task, loops.index(kvHeads));
-      Value kvHead = arith::RemUIOp::create(rewriter, loc, task, loops.index(kvHeads));
+      // KV head major: consecutive tasks read the same head's cache, which
+      // then stays in L2 (the whole cache does not for long prompts), and
+      // each thread's share of tasks holds short and long rows alike.
+      Value i = arith::RemUIOp::create(rewriter, loc, task, rows);
+      Value kvHead = arith::DivUIOp::create(rewriter, loc, task, rows);
       Value kColumn = arith::MulIOp::create(rewriter, loc, kvHead, loops.index(d));
       Value firstHead = arith::MulIOp::create(rewriter, loc, kvHead, loops.index(group));
       Value length = arith::AddIOp::create(
@@ -118,22 +123,35 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
           for (int64_t t = 0; t < group; ++t) {
             Value q = vector::LoadOp::create(rewriter, loc, sliceType, queries,
                                              ValueRange{headIndex[t], loops.index(s * slice)});
-            dots[t] = arith::AddFOp::create(rewriter, loc, dots[t], arith::MulFOp::create(rewriter, loc, q, k));
+            // Products of f32 values are exact in f64, so fusing them into
+            // the sums (where the target has FMA) changes no result.
+            dots[t] = arith::AddFOp::create(
+                rewriter, loc, dots[t], arith::MulFOp::create(rewriter, loc, q, k, contract), contract);
           }
         }
-        for (int64_t t = 0; t < group; ++t) {
-          Value dot = vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::ADD, dots[t]);
-          memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, dot, root), scores,
-                                  ValueRange{headIndex[t], j});
-        }
+        // Any order of the f64 sums rounds to the same f32 but at ties, and
+        // the tree of lanes is the short one.
+        for (int64_t t = 0; t < group; ++t)
+          memref::StoreOp::create(rewriter, loc,
+                                  vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::ADD,
+                                                              dots[t], arith::FastMathFlags::reassoc),
+                                  scores, ValueRange{headIndex[t], j});
       });
 
       for (int64_t t = 0; t < group; ++t) {
         auto load = [&](Value j, VectorType type) -> Value {
           return vector::LoadOp::create(rewriter, loc, type, scores, ValueRange{headIndex[t], j});
         };
+        // The scaling by 1/sqrt(d) happens here, in vectors.
         Value maximum = loops.reduce(loops.index(0), length, vector::CombiningKind::MAXIMUMF,
-                                     -std::numeric_limits<double>::infinity(), f64, load);
+                                     -std::numeric_limits<double>::infinity(), f64,
+                                     [&](Value j, VectorType type) -> Value {
+                                       Value score = arith::DivFOp::create(
+                                           rewriter, loc, load(j, type), loops.splat(root, type));
+                                       vector::StoreOp::create(rewriter, loc, score, scores,
+                                                               ValueRange{headIndex[t], j});
+                                       return score;
+                                     });
         Value total = loops.reduce(
             loops.index(0), length, vector::CombiningKind::ADD, 0.0, f64,
             [&](Value j, VectorType type) -> Value {
@@ -142,32 +160,51 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
               vector::StoreOp::create(rewriter, loc, e, scores, ValueRange{headIndex[t], j});
               return e;
             });
-        auto weighted = scf::ForOp::create(rewriter, loc, loops.index(0), length, loops.index(1),
-                                           SmallVector<Value>(slices, zeroVector(rewriter, loc, sliceType)));
+        loops.forEach(loops.index(0), length, f64, [&](Value j, VectorType type) {
+          Value p = arith::DivFOp::create(rewriter, loc, load(j, type), loops.splat(total, type));
+          vector::StoreOp::create(rewriter, loc, p, scores, ValueRange{headIndex[t], j});
+        });
+      }
+
+      // The weighted sums of the cached values, for the whole group in each
+      // pass over them (each value read and widened once for all its query
+      // heads), as many slices of the head a pass as half the registers hold.
+      int64_t perPass = std::max<int64_t>(1, loops.registers() / 2 / group);
+      for (int64_t first = 0; first < slices; first += perPass) {
+        int64_t count = std::min(perPass, slices - first);
+        auto weighted =
+            scf::ForOp::create(rewriter, loc, loops.index(0), length, loops.index(1),
+                               SmallVector<Value>(group * count, zeroVector(rewriter, loc, sliceType)));
         {
           OpBuilder::InsertionGuard guard(rewriter);
           rewriter.setInsertionPointToStart(weighted.getBody());
           Value j = weighted.getInductionVar();
-          Value p = arith::DivFOp::create(
-              rewriter, loc, memref::LoadOp::create(rewriter, loc, scores, ValueRange{headIndex[t], j}),
-              total);
-          Value ps = loops.splat(p, sliceType);
+          SmallVector<Value> values;
+          for (int64_t s = 0; s < count; ++s)
+            values.push_back(loops.loadAs(
+                op.getVCache(),
+                {j, arith::AddIOp::create(rewriter, loc, kColumn, loops.index((first + s) * slice))},
+                sliceType));
           SmallVector<Value> next;
-          for (int64_t s = 0; s < slices; ++s) {
-            Value column = arith::AddIOp::create(rewriter, loc, kColumn, loops.index(s * slice));
-            Value v = loops.loadAs(op.getVCache(), {j, column}, sliceType);
-            next.push_back(arith::AddFOp::create(rewriter, loc, weighted.getRegionIterArgs()[s],
-                                                 arith::MulFOp::create(rewriter, loc, ps, v)));
+          for (int64_t t = 0; t < group; ++t) {
+            Value p = loops.splat(
+                memref::LoadOp::create(rewriter, loc, scores, ValueRange{headIndex[t], j}), sliceType);
+            for (int64_t s = 0; s < count; ++s)
+              next.push_back(arith::AddFOp::create(rewriter, loc,
+                                                   weighted.getRegionIterArgs()[t * count + s],
+                                                   arith::MulFOp::create(rewriter, loc, p, values[s])));
           }
           scf::YieldOp::create(rewriter, loc, next);
         }
-        for (int64_t s = 0; s < slices; ++s) {
-          Value column = arith::AddIOp::create(rewriter, loc, qColumn[t], loops.index(s * slice));
-          Value y = arith::TruncFOp::create(rewriter, loc,
-                                            VectorType::get({slice}, rewriter.getF32Type()),
-                                            weighted.getResult(s));
-          vector::StoreOp::create(rewriter, loc, y, op.getOut(), ValueRange{i, column});
-        }
+        for (int64_t t = 0; t < group; ++t)
+          for (int64_t s = 0; s < count; ++s) {
+            Value column = arith::AddIOp::create(rewriter, loc, qColumn[t],
+                                                 loops.index((first + s) * slice));
+            Value y = arith::TruncFOp::create(rewriter, loc,
+                                              VectorType::get({slice}, rewriter.getF32Type()),
+                                              weighted.getResult(t * count + s));
+            vector::StoreOp::create(rewriter, loc, y, op.getOut(), ValueRange{i, column});
+          }
       }
     });
     rewriter.eraseOp(op);

@@ -28,6 +28,8 @@ namespace tern {
 struct LoopStyle {
   /// f32 lanes of a CPU vector (1 in blocks).
   int64_t lanes = 1;
+  /// Vector registers of a CPU: how many accumulators a loop may keep.
+  int64_t registers = 16;
   /// Threads of a block when tasks run as GPU blocks; 0 on CPUs.
   int64_t blockThreads = 0;
   /// The GPU's threads and shuffles; null with blockThreads set: the host
@@ -45,6 +47,7 @@ public:
   mlir::Value index(int64_t v);
   mlir::Value f32(float v);
   int64_t width() const { return lanes; }
+  int64_t registers() const { return style.registers; }
   bool inBlocks() const { return style.inBlocks(); }
 
   /// Elements of `element` per vector: the register width the f32 lanes make.

@@ -75,6 +75,31 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8
   return
 }
 
+// Four query heads on one KV head: tasks are KV head major (task mod rows
+// is the row, task / rows the KV head, so consecutive tasks share a cache).
+// The scores' products are exact in f64, so they may fuse into FMAs; their
+// lanes sum in any order. The scores are scaled by 1/sqrt(d) in vectors in
+// the max pass, normalized in a pass of their own, and one pass over the
+// values sums all four heads (2 slices of 4 lanes each: 8 accumulators, half
+// of AVX2's registers).
+// CHECK-LABEL: func.func @attention_group(
+// CHECK:         scf.parallel (%[[TASK:.*]]) =
+// CHECK:           arith.remui %[[TASK]], %[[ROWS:.*]] : index
+// CHECK:           arith.divui %[[TASK]], %[[ROWS]] : index
+// CHECK:           arith.mulf {{.*}} fastmath<contract> : vector<4xf64>
+// CHECK:           arith.addf {{.*}} fastmath<contract> : vector<4xf64>
+// CHECK:           vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<4xf64> into f64
+// CHECK:           arith.divf {{.*}} : vector<4xf64>
+// CHECK:           vector.reduction <maximumf>
+// CHECK:           arith.divf {{.*}} : vector<4xf64>
+// CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
+// CHECK-COUNT-8:   arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
+func.func @attention_group(%q: memref<?x32xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8xf32>, %vc: memref<32x8xf32>, %p: index, %out: memref<?x32xf32>) {
+  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x32xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<32x8xf32>, memref<32x8xf32>)
+                 outs(%out : memref<?x32xf32>) {num_heads = 4 : i64, num_kv_heads = 1 : i64, head_dim = 8 : i64}
+  return
+}
+
 // CHECK-LABEL: func.func @embed(
 // CHECK:         scf.parallel
 // CHECK:           %[[T:.*]] = memref.load %{{.*}} : memref<?xi32>
