@@ -113,8 +113,24 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
         }
       }
 
+      // The cache rows of this head kPrefetchRows positions on (the last row
+      // near the end): a head's row is a few lines at a stride of all the
+      // heads, which the hardware prefetchers do not follow from row to row.
+      Value lastRow = arith::SubIOp::create(rewriter, loc, length, loops.index(1));
+      auto prefetchRow = [&](Value cache, Value j) {
+        Value ahead = arith::MinUIOp::create(
+            rewriter, loc, arith::AddIOp::create(rewriter, loc, j, loops.index(kPrefetchRows)), lastRow);
+        int64_t perLine = 64 / (cacheElement.getIntOrFloatBitWidth() / 8);
+        for (int64_t c = 0; c < d; c += perLine)
+          memref::PrefetchOp::create(rewriter, loc, cache,
+                                     ValueRange{ahead, arith::AddIOp::create(rewriter, loc, kColumn,
+                                                                              loops.index(c))},
+                                     /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+      };
+
       // Scores: one pass over the keys for the whole group.
       loops.loop(loops.index(0), length, [&](Value j) {
+        prefetchRow(op.getKCache(), j);
         SmallVector<Value> dots(group, zeroVector(rewriter, loc, sliceType));
         for (int64_t s = 0; s < slices; ++s) {
           Value k = loops.loadAs(op.getKCache(),
@@ -179,6 +195,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
           OpBuilder::InsertionGuard guard(rewriter);
           rewriter.setInsertionPointToStart(weighted.getBody());
           Value j = weighted.getInductionVar();
+          prefetchRow(op.getVCache(), j);
           SmallVector<Value> values;
           for (int64_t s = 0; s < count; ++s)
             values.push_back(loops.loadAs(
@@ -210,6 +227,10 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     rewriter.eraseOp(op);
     return success();
   }
+
+  // Positions ahead whose cache rows a CPU task prefetches: DRAM's latency
+  // is some hundreds of cycles, a position's work tens.
+  static constexpr int64_t kPrefetchRows = 8;
 
   // Shared memory a block may have without opting in to more (48 KiB), less
   // what the reductions use.

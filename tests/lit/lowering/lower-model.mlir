@@ -81,11 +81,14 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8
 // lanes sum in any order. The scores are scaled by 1/sqrt(d) in vectors in
 // the max pass, normalized in a pass of their own, and one pass over the
 // values sums all four heads (2 slices of 4 lanes each: 8 accumulators, half
-// of AVX2's registers).
+// of AVX2's registers). Both passes prefetch the head's cache row 8
+// positions on, at most the last one.
 // CHECK-LABEL: func.func @attention_group(
 // CHECK:         scf.parallel (%[[TASK:.*]]) =
 // CHECK:           arith.remui %[[TASK]], %[[ROWS:.*]] : index
 // CHECK:           arith.divui %[[TASK]], %[[ROWS]] : index
+// CHECK:           %[[AHEAD:.*]] = arith.minui %{{.*}}, %{{.*}} : index
+// CHECK:           memref.prefetch %{{.*}}[%[[AHEAD]], %{{.*}}], read, locality<3>, data : memref<32x8xf32>
 // CHECK:           arith.mulf {{.*}} fastmath<contract> : vector<4xf64>
 // CHECK:           arith.addf {{.*}} fastmath<contract> : vector<4xf64>
 // CHECK:           vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<4xf64> into f64
@@ -93,6 +96,7 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8
 // CHECK:           vector.reduction <maximumf>
 // CHECK:           arith.divf {{.*}} : vector<4xf64>
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
+// CHECK:             memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}], read, locality<3>, data : memref<32x8xf32>
 // CHECK-COUNT-8:   arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
 func.func @attention_group(%q: memref<?x32xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8xf32>, %vc: memref<32x8xf32>, %p: index, %out: memref<?x32xf32>) {
   tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x32xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<32x8xf32>, memref<32x8xf32>)
