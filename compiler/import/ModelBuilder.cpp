@@ -108,7 +108,7 @@ private:
     BitLinearOp::create(b, loc, x, w, scale, out, KernelAttr());
   }
 
-  /// This layer's slice [context, kv_dim] of a KV cache.
+  /// This layer's slice [kv_heads, context, head_dim] of a KV cache.
   Value cacheView(Value cache, Value layer) {
     int64_t layerBytes = context * c.kvDim() * 4;
     Value offset = arith::MulIOp::create(
@@ -116,8 +116,8 @@ private:
         arith::ConstantIntOp::create(b, loc, layerBytes, 64));
     Value p = LLVM::GEPOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()), b.getI8Type(),
                                   cache, ValueRange{offset});
-    return BufferFromPtrOp::create(b, loc, MemRefType::get({context, c.kvDim()}, b.getF32Type()), p,
-                                   ValueRange{});
+    return BufferFromPtrOp::create(
+        b, loc, MemRefType::get({c.kvHeads, context, c.headDim()}, b.getF32Type()), p, ValueRange{});
   }
 
   void buildLayer(Value layer, Value x, Value position) {

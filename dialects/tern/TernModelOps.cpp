@@ -92,8 +92,10 @@ LogicalResult AttentionOp::verify() {
       failed(matchShapes(*this, "'v'", getV().getType(), "'k'", getK().getType())) ||
       failed(matchSizes(*this, "rows of 'k'", rows(getK()), "rows of 'q'", rows(getQ()))) ||
       failed(matchShapes(*this, "'out'", getOut().getType(), "'q'", getQ().getType())) ||
-      failed(matchSizes(*this, "columns of 'k_cache'", cols(getKCache()), "num_kv_heads * head_dim",
-                        kvHeads * headDim)) ||
+      failed(matchSizes(*this, "heads of 'k_cache'", getKCache().getType().getDimSize(0),
+                        "num_kv_heads", kvHeads)) ||
+      failed(matchSizes(*this, "columns of 'k_cache'", getKCache().getType().getDimSize(2),
+                        "head_dim", headDim)) ||
       failed(matchShapes(*this, "'v_cache'", getVCache().getType(), "'k_cache'",
                          getKCache().getType())))
     return failure();

@@ -128,13 +128,15 @@ def Tern_AttentionOp : Tern_Op<"attention"> {
     `[position, position + M)`, then for every row i and query head h attends
     over cache positions `[0, position + i]` of KV head
     `h / (num_heads / num_kv_heads)`, with scores scaled by
-    `1 / sqrt(head_dim)`.
+    `1 / sqrt(head_dim)`. The caches are KV head major,
+    `[num_kv_heads, context, head_dim]`: a head's positions are contiguous,
+    which is how attention reads them.
   }];
   let arguments = (ins Arg<Tern_Rows, "", [MemRead]>:$q,
                        Arg<Tern_Rows, "", [MemRead]>:$k,
                        Arg<Tern_Rows, "", [MemRead]>:$v,
-                       Arg<MemRefRankOf<[F16, F32], [2]>, "", [MemRead, MemWrite]>:$k_cache,
-                       Arg<MemRefRankOf<[F16, F32], [2]>, "", [MemRead, MemWrite]>:$v_cache,
+                       Arg<MemRefRankOf<[F16, F32], [3]>, "", [MemRead, MemWrite]>:$k_cache,
+                       Arg<MemRefRankOf<[F16, F32], [3]>, "", [MemRead, MemWrite]>:$v_cache,
                        Index:$position,
                        Arg<Tern_Rows, "", [MemWrite]>:$out,
                        I64Attr:$num_heads,

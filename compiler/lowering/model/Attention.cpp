@@ -48,8 +48,8 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     int64_t heads = static_cast<int64_t>(op.getNumHeads());
     int64_t kvHeads = static_cast<int64_t>(op.getNumKvHeads());
     int64_t d = static_cast<int64_t>(op.getHeadDim());
-    int64_t kvDim = kvHeads * d, group = heads / kvHeads;
-    int64_t context = op.getKCache().getType().getDimSize(0);
+    int64_t group = heads / kvHeads;
+    int64_t context = op.getKCache().getType().getDimSize(1);
     Type cacheElement = op.getKCache().getType().getElementType();
     Value rows = rowCount(rewriter, loc, op.getQ());
     Value position = op.getPosition();
@@ -58,14 +58,18 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     loops.parallel(rows, [&](Value i) {
       Value row = arith::AddIOp::create(rewriter, loc, position, i);
       for (auto [source, cache] : {std::pair{op.getK(), op.getKCache()}, {op.getV(), op.getVCache()}})
-        loops.forEach(loops.index(0), loops.index(kvDim), rewriter.getF32Type(),
-                      [&](Value j, VectorType type) {
-                        Value v = loops.loadF32(source, {i, j}, type);
-                        if (!cacheElement.isF32())
-                          v = arith::TruncFOp::create(
-                              rewriter, loc, VectorType::get(type.getShape(), cacheElement), v);
-                        vector::StoreOp::create(rewriter, loc, v, cache, ValueRange{row, j});
-                      });
+        for (int64_t h = 0; h < kvHeads; ++h)
+          loops.forEach(loops.index(0), loops.index(d), rewriter.getF32Type(),
+                        [&](Value c, VectorType type) {
+                          Value v = loops.loadF32(
+                              source, {i, arith::AddIOp::create(rewriter, loc, c, loops.index(h * d))},
+                              type);
+                          if (!cacheElement.isF32())
+                            v = arith::TruncFOp::create(
+                                rewriter, loc, VectorType::get(type.getShape(), cacheElement), v);
+                          vector::StoreOp::create(rewriter, loc, v, cache,
+                                                  ValueRange{loops.index(h), row, c});
+                        });
     });
 
     if (loops.inBlocks()) {
@@ -92,7 +96,6 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
       // each thread's share of tasks holds short and long rows alike.
       Value i = arith::RemUIOp::create(rewriter, loc, task, rows);
       Value kvHead = arith::DivUIOp::create(rewriter, loc, task, rows);
-      Value kColumn = arith::MulIOp::create(rewriter, loc, kvHead, loops.index(d));
       Value firstHead = arith::MulIOp::create(rewriter, loc, kvHead, loops.index(group));
       Value length = arith::AddIOp::create(
           rewriter, loc, arith::AddIOp::create(rewriter, loc, position, i), loops.index(1));
@@ -114,17 +117,14 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
       }
 
       // The cache rows of this head kPrefetchRows positions on (the last row
-      // near the end): a head's row is a few lines at a stride of all the
-      // heads, which the hardware prefetchers do not follow from row to row.
+      // near the end): a task starts its streams cold, and each pass is short.
       Value lastRow = arith::SubIOp::create(rewriter, loc, length, loops.index(1));
       auto prefetchRow = [&](Value cache, Value j) {
         Value ahead = arith::MinUIOp::create(
             rewriter, loc, arith::AddIOp::create(rewriter, loc, j, loops.index(kPrefetchRows)), lastRow);
         int64_t perLine = 64 / (cacheElement.getIntOrFloatBitWidth() / 8);
         for (int64_t c = 0; c < d; c += perLine)
-          memref::PrefetchOp::create(rewriter, loc, cache,
-                                     ValueRange{ahead, arith::AddIOp::create(rewriter, loc, kColumn,
-                                                                              loops.index(c))},
+          memref::PrefetchOp::create(rewriter, loc, cache, ValueRange{kvHead, ahead, loops.index(c)},
                                      /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
       };
 
@@ -133,9 +133,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
         prefetchRow(op.getKCache(), j);
         SmallVector<Value> dots(group, zeroVector(rewriter, loc, sliceType));
         for (int64_t s = 0; s < slices; ++s) {
-          Value k = loops.loadAs(op.getKCache(),
-                                 {j, arith::AddIOp::create(rewriter, loc, kColumn, loops.index(s * slice))},
-                                 sliceType);
+          Value k = loops.loadAs(op.getKCache(), {kvHead, j, loops.index(s * slice)}, sliceType);
           for (int64_t t = 0; t < group; ++t) {
             Value q = vector::LoadOp::create(rewriter, loc, sliceType, queries,
                                              ValueRange{headIndex[t], loops.index(s * slice)});
@@ -198,10 +196,8 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
           prefetchRow(op.getVCache(), j);
           SmallVector<Value> values;
           for (int64_t s = 0; s < count; ++s)
-            values.push_back(loops.loadAs(
-                op.getVCache(),
-                {j, arith::AddIOp::create(rewriter, loc, kColumn, loops.index((first + s) * slice))},
-                sliceType));
+            values.push_back(
+                loops.loadAs(op.getVCache(), {kvHead, j, loops.index((first + s) * slice)}, sliceType));
           SmallVector<Value> next;
           for (int64_t t = 0; t < group; ++t) {
             Value p = loops.splat(
@@ -241,7 +237,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     int64_t heads = static_cast<int64_t>(op.getNumHeads());
     int64_t group = heads / static_cast<int64_t>(op.getNumKvHeads());
     int64_t d = static_cast<int64_t>(op.getHeadDim());
-    int64_t context = op.getKCache().getType().getDimSize(0);
+    int64_t context = op.getKCache().getType().getDimSize(1);
     Type f64 = rewriter.getF64Type();
     if (style.gpu && context * 8 > kMaxScoreBytes)
       return op.emitOpError() << "on a GPU keeps a query's scores in shared memory, room for "
@@ -249,8 +245,8 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
                               << context << " (compile with a smaller --context)";
     Value root = arith::ConstantOp::create(rewriter, loc,
                                            rewriter.getF64FloatAttr(std::sqrt(static_cast<double>(d))));
-    auto widen = [&](Value memref, Value row, Value column) -> Value {
-      Value x = memref::LoadOp::create(rewriter, loc, memref, ValueRange{row, column});
+    auto widen = [&](Value memref, ValueRange indices) -> Value {
+      Value x = memref::LoadOp::create(rewriter, loc, memref, indices);
       return arith::ExtFOp::create(rewriter, loc, f64, x, arith::FastMathFlagsAttr());
     };
     auto add = [&](Value a, Value b) { return arith::AddIOp::create(rewriter, loc, a, b); };
@@ -269,14 +265,13 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
       Value i = arith::DivUIOp::create(rewriter, loc, task, loops.index(heads));
       Value head = arith::RemUIOp::create(rewriter, loc, task, loops.index(heads));
       Value qColumn = arith::MulIOp::create(rewriter, loc, head, loops.index(d));
-      Value kColumn = arith::MulIOp::create(
-          rewriter, loc, arith::DivUIOp::create(rewriter, loc, head, loops.index(group)), loops.index(d));
+      Value kvHead = arith::DivUIOp::create(rewriter, loc, head, loops.index(group));
       Value length = add(add(op.getPosition(), i), loops.index(1));
       Value scores = loops.blockBuffer("tern_attention_scores", f64, context);
       loops.distribute(loops.index(0), length, [&](Value j) {
         Value dot = sum(loops.index(d), [&](Value c) {
-          return arith::MulFOp::create(rewriter, loc, widen(op.getQ(), i, add(qColumn, c)),
-                                       widen(op.getKCache(), j, add(kColumn, c)));
+          return arith::MulFOp::create(rewriter, loc, widen(op.getQ(), {i, add(qColumn, c)}),
+                                       widen(op.getKCache(), {kvHead, j, c}));
         });
         memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, dot, root), scores,
                                 ValueRange{j});
@@ -302,7 +297,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
       loops.distribute(loops.index(0), loops.index(d), [&](Value c) {
         Value weighted = sum(length, [&](Value j) {
           Value p = memref::LoadOp::create(rewriter, loc, scores, ValueRange{j});
-          return arith::MulFOp::create(rewriter, loc, p, widen(op.getVCache(), j, add(kColumn, c)));
+          return arith::MulFOp::create(rewriter, loc, p, widen(op.getVCache(), {kvHead, j, c}));
         });
         memref::StoreOp::create(rewriter, loc,
                                 arith::TruncFOp::create(rewriter, loc, rewriter.getF32Type(), weighted),

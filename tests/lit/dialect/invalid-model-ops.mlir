@@ -145,36 +145,45 @@ func.func @rope_theta(%x: memref<?x64xf32>, %p: index) {
 
 // -----
 
-func.func @attention_groups(%q: memref<?x48xf32>, %kv: memref<?x32xf32>, %c: memref<64x32xf32>, %p: index) {
+func.func @attention_groups(%q: memref<?x48xf32>, %kv: memref<?x32xf32>, %c: memref<2x64x16xf32>, %p: index) {
   // expected-error @+1 {{num_heads (3) must be a multiple of num_kv_heads (2)}}
-  tern.attention ins(%q, %kv, %kv, %c, %c, %p : memref<?x48xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<64x32xf32>, memref<64x32xf32>)
+  tern.attention ins(%q, %kv, %kv, %c, %c, %p : memref<?x48xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<2x64x16xf32>, memref<2x64x16xf32>)
                  outs(%q : memref<?x48xf32>) {num_heads = 3 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
   return
 }
 
 // -----
 
-func.func @attention_q(%q: memref<?x60xf32>, %kv: memref<?x32xf32>, %c: memref<64x32xf32>, %p: index) {
+func.func @attention_q(%q: memref<?x60xf32>, %kv: memref<?x32xf32>, %c: memref<2x64x16xf32>, %p: index) {
   // expected-error @+1 {{columns of 'q' (60) does not match num_heads * head_dim (64)}}
-  tern.attention ins(%q, %kv, %kv, %c, %c, %p : memref<?x60xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<64x32xf32>, memref<64x32xf32>)
+  tern.attention ins(%q, %kv, %kv, %c, %c, %p : memref<?x60xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<2x64x16xf32>, memref<2x64x16xf32>)
                  outs(%q : memref<?x60xf32>) {num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
   return
 }
 
 // -----
 
-func.func @attention_cache(%q: memref<?x64xf32>, %kv: memref<?x32xf32>, %c: memref<64x48xf32>, %p: index) {
-  // expected-error @+1 {{columns of 'k_cache' (48) does not match num_kv_heads * head_dim (32)}}
-  tern.attention ins(%q, %kv, %kv, %c, %c, %p : memref<?x64xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<64x48xf32>, memref<64x48xf32>)
+func.func @attention_cache(%q: memref<?x64xf32>, %kv: memref<?x32xf32>, %c: memref<2x64x24xf32>, %p: index) {
+  // expected-error @+1 {{columns of 'k_cache' (24) does not match head_dim (16)}}
+  tern.attention ins(%q, %kv, %kv, %c, %c, %p : memref<?x64xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<2x64x24xf32>, memref<2x64x24xf32>)
                  outs(%q : memref<?x64xf32>) {num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
   return
 }
 
 // -----
 
-func.func @attention_cache_types(%q: memref<?x64xf32>, %kv: memref<?x32xf32>, %kc: memref<64x32xf32>, %vc: memref<64x32xf16>, %p: index) {
+func.func @attention_cache_heads(%q: memref<?x64xf32>, %kv: memref<?x32xf32>, %c: memref<4x64x16xf32>, %p: index) {
+  // expected-error @+1 {{heads of 'k_cache' (4) does not match num_kv_heads (2)}}
+  tern.attention ins(%q, %kv, %kv, %c, %c, %p : memref<?x64xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<4x64x16xf32>, memref<4x64x16xf32>)
+                 outs(%q : memref<?x64xf32>) {num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+  return
+}
+
+// -----
+
+func.func @attention_cache_types(%q: memref<?x64xf32>, %kv: memref<?x32xf32>, %kc: memref<2x64x16xf32>, %vc: memref<2x64x16xf16>, %p: index) {
   // expected-error @+1 {{'k_cache' and 'v_cache' must have the same element type}}
-  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x64xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<64x32xf32>, memref<64x32xf16>)
+  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x64xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<2x64x16xf32>, memref<2x64x16xf16>)
                  outs(%q : memref<?x64xf32>) {num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
   return
 }

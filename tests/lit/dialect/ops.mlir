@@ -5,7 +5,7 @@
 func.func @model_ops(%tokens: memref<?xi32>, %pos: index, %ws: f32,
                      %x: memref<?x64xf32>, %h: memref<?x64xf32>, %q8: memref<?x64xi8>,
                      %qs: memref<?xf32>, %q: memref<?x64xf32>, %kv: memref<?x32xf32>,
-                     %kc: memref<128x32xf16>, %vc: memref<128x32xf16>, %ff: memref<?x96xf32>,
+                     %kc: memref<2x128x16xf16>, %vc: memref<2x128x16xf16>, %ff: memref<?x96xf32>,
                      %logits: memref<?x1000xf32>) {
   // CHECK: tern.weight "model.embed_tokens" : memref<1000x64xbf16>
   %table = tern.weight "model.embed_tokens" : memref<1000x64xbf16>
@@ -27,7 +27,7 @@ func.func @model_ops(%tokens: memref<?xi32>, %pos: index, %ws: f32,
   // CHECK: tern.rope {{.*}} {head_dim = 16 : i64, theta = 5.000000e+05 : f32}
   tern.rope ins(%q, %pos : memref<?x64xf32>) outs(%q : memref<?x64xf32>) {head_dim = 16 : i64, theta = 500000.0 : f32}
   // CHECK: tern.attention {{.*}} {head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
-  tern.attention ins(%q, %kv, %kv, %kc, %vc, %pos : memref<?x64xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<128x32xf16>, memref<128x32xf16>)
+  tern.attention ins(%q, %kv, %kv, %kc, %vc, %pos : memref<?x64xf32>, memref<?x32xf32>, memref<?x32xf32>, memref<2x128x16xf16>, memref<2x128x16xf16>)
                  outs(%h : memref<?x64xf32>) {num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
   tern.bitlinear ins(%h, %wu, %ws : memref<?x64xf32>, !tern.ternary<96x64, #tern.packing<i2>>, f32) outs(%ff : memref<?x96xf32>)
   // CHECK: tern.relu2

@@ -79,8 +79,8 @@ func.func @rope(%rt: !llvm.ptr {tern.runtime_context}, %x: memref<?x32xf32>, %p:
 // LAUNCH:         tern.gpu_launch @attention_kernel_{{[0-9]+}} blocks(%{{.*}}) threads(128)
 // PTX: .visible .entry attention_kernel_{{[0-9]+}}(
 // PTX:   .shared .align 16 .b8 tern_attention_scores_64xf64[512];
-func.func @attention(%rt: !llvm.ptr {tern.runtime_context}, %q: memref<?x32xf32>, %k: memref<?x16xf32>, %v: memref<?x16xf32>, %kc: memref<64x16xf16>, %vc: memref<64x16xf16>, %p: index, %o: memref<?x32xf32>) {
-  tern.attention ins(%q, %k, %v, %kc, %vc, %p : memref<?x32xf32>, memref<?x16xf32>, memref<?x16xf32>, memref<64x16xf16>, memref<64x16xf16>) outs(%o : memref<?x32xf32>) {head_dim = 8 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
+func.func @attention(%rt: !llvm.ptr {tern.runtime_context}, %q: memref<?x32xf32>, %k: memref<?x16xf32>, %v: memref<?x16xf32>, %kc: memref<2x64x8xf16>, %vc: memref<2x64x8xf16>, %p: index, %o: memref<?x32xf32>) {
+  tern.attention ins(%q, %k, %v, %kc, %vc, %p : memref<?x32xf32>, memref<?x16xf32>, memref<?x16xf32>, memref<2x64x8xf16>, memref<2x64x8xf16>) outs(%o : memref<?x32xf32>) {head_dim = 8 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
   return
 }
 

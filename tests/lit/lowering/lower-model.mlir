@@ -52,12 +52,14 @@ func.func @rope(%x: memref<?x16xf32>, %p: index) {
   return
 }
 
-// Append to the caches (a task per row), then one task per (row, KV head) for the query heads
+// Append to the caches (a task per row; the caches are KV head major, each
+// head's row stored apart), then one task per (row, KV head) for the query heads
 // sharing it (here 2 heads, 2 KV heads: groups of 1): the group's queries and
 // scores in per-task f64 buffers, max, polynomial exp, weighted sum of values.
 // CHECK-LABEL: func.func @attention(
 // CHECK:         scf.parallel
-// CHECK:           vector.store {{.*}} : memref<32x8xf32>, vector<8xf32>
+// CHECK:           vector.store %{{.*}}, %{{.*}}[%c0, %[[ROW:.*]], %{{.*}}] : memref<2x32x4xf32>
+// CHECK:           vector.store %{{.*}}, %{{.*}}[%c1, %[[ROW]], %{{.*}}] : memref<2x32x4xf32>
 // CHECK:         scf.parallel
 // CHECK:           %[[QUERIES:.*]] = memref.alloca() : memref<1x4xf64>
 // CHECK:           %[[SCORES:.*]] = memref.alloca() : memref<1x32xf64>
@@ -69,8 +71,8 @@ func.func @rope(%x: memref<?x16xf32>, %p: index) {
 // CHECK:           arith.shli
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>)
 // CHECK:           arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
-func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8xf32>, %vc: memref<32x8xf32>, %p: index, %out: memref<?x8xf32>) {
-  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x8xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<32x8xf32>, memref<32x8xf32>)
+func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<2x32x4xf32>, %vc: memref<2x32x4xf32>, %p: index, %out: memref<?x8xf32>) {
+  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x8xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<2x32x4xf32>, memref<2x32x4xf32>)
                  outs(%out : memref<?x8xf32>) {num_heads = 2 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64}
   return
 }
@@ -88,7 +90,7 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8
 // CHECK:           arith.remui %[[TASK]], %[[ROWS:.*]] : index
 // CHECK:           arith.divui %[[TASK]], %[[ROWS]] : index
 // CHECK:           %[[AHEAD:.*]] = arith.minui %{{.*}}, %{{.*}} : index
-// CHECK:           memref.prefetch %{{.*}}[%[[AHEAD]], %{{.*}}], read, locality<3>, data : memref<32x8xf32>
+// CHECK:           memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %{{.*}}], read, locality<3>, data : memref<1x32x8xf32>
 // CHECK:           arith.mulf {{.*}} fastmath<contract> : vector<4xf64>
 // CHECK:           arith.addf {{.*}} fastmath<contract> : vector<4xf64>
 // CHECK:           vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<4xf64> into f64
@@ -96,10 +98,10 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8
 // CHECK:           vector.reduction <maximumf>
 // CHECK:           arith.divf {{.*}} : vector<4xf64>
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
-// CHECK:             memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}], read, locality<3>, data : memref<32x8xf32>
+// CHECK:             memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x32x8xf32>
 // CHECK-COUNT-8:   arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
-func.func @attention_group(%q: memref<?x32xf32>, %kv: memref<?x8xf32>, %kc: memref<32x8xf32>, %vc: memref<32x8xf32>, %p: index, %out: memref<?x32xf32>) {
-  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x32xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<32x8xf32>, memref<32x8xf32>)
+func.func @attention_group(%q: memref<?x32xf32>, %kv: memref<?x8xf32>, %kc: memref<1x32x8xf32>, %vc: memref<1x32x8xf32>, %p: index, %out: memref<?x32xf32>) {
+  tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x32xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<1x32x8xf32>, memref<1x32x8xf32>)
                  outs(%out : memref<?x32xf32>) {num_heads = 4 : i64, num_kv_heads = 1 : i64, head_dim = 8 : i64}
   return
 }
