@@ -8,7 +8,7 @@
 //
 // All of it is computed in f64 and rounded to f32 once at the end, so the
 // result is the correctly rounded one (but at ties, whatever the order of the
-// f64 sums): the output is quantized to int8 right after its norm, and a
+// f64 sums and whether they fuse their products): the output is quantized to int8 right after its norm, and a
 // last-bit difference from the reference could flip an activation and
 // visibly change what the model generates.
 //
@@ -203,9 +203,9 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
             Value p = loops.splat(
                 memref::LoadOp::create(rewriter, loc, scores, ValueRange{headIndex[t], j}), sliceType);
             for (int64_t s = 0; s < count; ++s)
-              next.push_back(arith::AddFOp::create(rewriter, loc,
-                                                   weighted.getRegionIterArgs()[t * count + s],
-                                                   arith::MulFOp::create(rewriter, loc, p, values[s])));
+              next.push_back(arith::AddFOp::create(
+                  rewriter, loc, weighted.getRegionIterArgs()[t * count + s],
+                  arith::MulFOp::create(rewriter, loc, p, values[s], contract), contract));
           }
           scf::YieldOp::create(rewriter, loc, next);
         }

@@ -80,7 +80,8 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<2x32
 // Four query heads on one KV head: tasks are KV head major (task mod rows
 // is the row, task / rows the KV head, so consecutive tasks share a cache).
 // The scores' products are exact in f64, so they may fuse into FMAs; their
-// lanes sum in any order. The scores are scaled by 1/sqrt(d) in vectors in
+// lanes sum in any order; the weighted sums may fuse too (the f64 sums
+// round to the same f32 but at ties). The scores are scaled by 1/sqrt(d) in vectors in
 // the max pass, normalized in a pass of their own, and one pass over the
 // values sums all four heads (2 slices of 4 lanes each: 8 accumulators, half
 // of AVX2's registers). Both passes prefetch the head's cache row 8
@@ -99,6 +100,8 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<2x32
 // CHECK:           arith.divf {{.*}} : vector<4xf64>
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
 // CHECK:             memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x32x8xf32>
+// CHECK:             arith.mulf {{.*}} fastmath<contract> : vector<4xf64>
+// CHECK:             arith.addf {{.*}} fastmath<contract> : vector<4xf64>
 // CHECK-COUNT-8:   arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
 func.func @attention_group(%q: memref<?x32xf32>, %kv: memref<?x8xf32>, %kc: memref<1x32x8xf32>, %vc: memref<1x32x8xf32>, %p: index, %out: memref<?x32xf32>) {
   tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x32xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<1x32x8xf32>, memref<1x32x8xf32>)
