@@ -28,8 +28,9 @@ namespace tern::measure {
 constexpr int64_t kStreamBytes = 512ll << 20;
 
 /// The machine's read bandwidth in GB/s: the best of several passes over
-/// kStreamBytes (1 or 4 streams per thread, with and without software
-/// prefetch), so that no kernel can look better than the machine.
+/// kStreamBytes (1 or 4 streams per thread, without software prefetch and
+/// with it into every cache level), so that no kernel can look better than
+/// the machine.
 double measureBandwidth(tern_runtime *runtime);
 
 /// The core's clock in GHz while busy: the best of several timed chains of
