@@ -7,6 +7,28 @@
 
 namespace tern {
 
+/// The K slabs (packing::MfreeLayout) `kernel` reads its weights in: the
+/// CPU strategies of the mfree layouts (mfree, amx) store K in `streams`
+/// slabs. mfree reads them side by side; amx takes them where it shares the
+/// weights with such a kernel. (The GPU strategies' streams divide their
+/// threads' work; lut reads one stream.)
+inline int64_t kernelSlabs(KernelAttr kernel) {
+  bool slabbed = kernel.getStrategy() == Strategy::mfree || kernel.getStrategy() == Strategy::amx;
+  return slabbed ? kernel.getStreams() : 1;
+}
+
+/// `kernel` reading its weights in `slabs` K slabs; null where its strategy
+/// cannot.
+inline KernelAttr withSlabs(KernelAttr kernel, int64_t slabs) {
+  if (kernelSlabs(kernel) == slabs)
+    return kernel;
+  if (kernel.getStrategy() != Strategy::mfree && kernel.getStrategy() != Strategy::amx)
+    return nullptr;
+  return KernelAttr::get(kernel.getContext(), kernel.getStrategy(), kernel.getLanes(),
+                         kernel.getTileN(), kernel.getTileM(), kernel.getUnrollK(),
+                         kernel.getPrefetch(), slabs);
+}
+
 /// The packed-weight layout of an n x k matmul run by `kernel` on `packing`.
 inline packing::LayoutParams weightLayout(KernelAttr kernel, Packing packing, int64_t n, int64_t k) {
   packing::Format format = packing::Format::MfreeI2;
@@ -16,7 +38,7 @@ inline packing::LayoutParams weightLayout(KernelAttr kernel, Packing packing, in
   case Packing::lut2: format = packing::Format::Lut2; break;
   case Packing::lut3: format = packing::Format::Lut3; break;
   }
-  return {format, n, k, kernel.getLanes(), kernel.getTileN()};
+  return {format, n, k, kernel.getLanes(), kernel.getTileN(), kernelSlabs(kernel)};
 }
 
 } // namespace tern

@@ -121,6 +121,33 @@ void MatmulEmitter::prefetchRange(Value offset, int64_t bytes) {
     prefetchWeights(add(offset, i64(line)));
 }
 
+SmallVector<Value> MatmulEmitter::slabStarts(const packing::MfreeLayout &layout, Value block) {
+  SmallVector<Value> starts;
+  for (int64_t slab = 0; slab < layout.slabs(); ++slab) {
+    Value start = mul(toI64(block), i64(layout.chunksInSlab(slab) * layout.chunkBytes()));
+    starts.push_back(slab == 0 ? start : add(start, i64(layout.slabStart(slab))));
+  }
+  return starts;
+}
+
+Value MatmulEmitter::chunkOffset(const packing::MfreeLayout &layout, ArrayRef<Value> starts,
+                                 Value chunk, int64_t slab) {
+  auto inSlab = [&](Value start, Value first) {
+    Value local = first ? arith::SubIOp::create(b, loc, chunk, first).getResult() : chunk;
+    return add(start, mul(toI64(local), i64(layout.chunkBytes())));
+  };
+  if (slab >= 0)
+    return inSlab(starts[slab], slab == 0 ? Value() : index(slab * layout.slabChunks()));
+  Value start = starts[0], first = index(0);
+  for (int64_t s = 1; s < layout.slabs(); ++s) {
+    Value firstOfS = index(s * layout.slabChunks());
+    Value past = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, chunk, firstOfS);
+    start = arith::SelectOp::create(b, loc, past, starts[s], start);
+    first = arith::SelectOp::create(b, loc, past, firstOfS, first);
+  }
+  return inSlab(start, layout.slabs() == 1 ? Value() : first);
+}
+
 Value MatmulEmitter::unpackI2(Value packed, int64_t plane) {
   auto type = cast<VectorType>(packed.getType());
   Value shifted = packed;

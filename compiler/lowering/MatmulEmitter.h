@@ -9,6 +9,7 @@
 #ifndef TERN_COMPILER_LOWERING_MATMULEMITTER_H
 #define TERN_COMPILER_LOWERING_MATMULEMITTER_H
 
+#include "compiler/packing/Layouts.h"
 #include "dialects/tern/TernDialect.h"
 #include "targets/Target.h"
 
@@ -59,6 +60,14 @@ protected:
   /// block, which the steady-state prefetches of the previous block only
   /// cover when that block ran on the same thread.
   void prefetchRange(mlir::Value offset, int64_t bytes);
+  /// Where block `block`'s part of each K slab of `layout` starts (one
+  /// offset when K is not slabbed: the block's).
+  llvm::SmallVector<mlir::Value> slabStarts(const packing::MfreeLayout &layout, mlir::Value block);
+  /// The offset of chunk `chunk` of the block whose slabStarts are `starts`:
+  /// in slab `slab` where the caller knows it, else (slab < 0) in the slab
+  /// the chunk index selects at run time.
+  mlir::Value chunkOffset(const packing::MfreeLayout &layout, llvm::ArrayRef<mlir::Value> starts,
+                          mlir::Value chunk, int64_t slab);
   /// The weights (w + 1, in {0, 1, 2}) of plane `plane` of a vector of i2
   /// bytes in packing::MfreeLayout: (p >> 2 plane) & 3.
   mlir::Value unpackI2(mlir::Value packed, int64_t plane);

@@ -38,7 +38,7 @@ static bool packMfree(const MfreeLayout &l, const int8_t *w, uint8_t *out) {
     int64_t block = row / p.tileN, vector = (row % p.tileN) / p.lanes, lane = row % p.lanes;
     for (int64_t col = 0; col < p.k; ++col) {
       int64_t chunk = col / l.chunk(), plane = (col % l.chunk()) / MfreeLayout::kBytesPerLane;
-      int64_t byte = block * l.blockBytes() + chunk * l.chunkBytes() + vector * l.vectorBytes() +
+      int64_t byte = l.offset(block, chunk, l.slabOf(chunk)) + vector * l.vectorBytes() +
                      lane * MfreeLayout::kBytesPerLane + col % MfreeLayout::kBytesPerLane;
       digits[byte * l.planes() + plane] = static_cast<uint8_t>(w[row * p.k + col] + 1);
     }
@@ -87,7 +87,8 @@ bool pack(const LayoutParams &params, const int8_t *weights, uint8_t *out) {
   for (int64_t i = 0; i < params.n * params.k; ++i)
     if (weights[i] < -1 || weights[i] > 1)
       return false;
-  if (params.lanes <= 0 || params.tileN <= 0 || params.tileN % params.lanes != 0)
+  if (params.lanes <= 0 || params.tileN <= 0 || params.tileN % params.lanes != 0 ||
+      params.slabs < 1 || (isLut(params.format) && params.slabs != 1))
     return false;
   if (isLut(params.format))
     return params.tileN % (4 * params.lanes) == 0 && packLut(LutLayout{params}, weights, out);

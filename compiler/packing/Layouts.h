@@ -16,6 +16,9 @@
 //   base3: the 5 digits d_s = w + 1 as v = sum d_s 3^(4 - s), stored as
 //     ceil(256 v / 243): then d_s = (x_s >= 86) + (x_s >= 171) with
 //     x_0 = byte, x_{s+1} = 3 x_s mod 256 (exact for all 243 values).
+// Blocks follow one another, chunk after chunk, unless K is stored in slabs
+// (MfreeLayout::slabs): then each slab holds its range of chunks of every
+// block, and the slabs follow one another.
 // Padding (rows >= N, columns >= K) holds weight 0 where it could be read.
 //
 // lut2 / lut3 (strategy lut). Weights in groups of g = 2 or 3 along K, each
@@ -36,6 +39,7 @@
 #ifndef TERN_COMPILER_PACKING_LAYOUTS_H
 #define TERN_COMPILER_PACKING_LAYOUTS_H
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -52,6 +56,12 @@ struct LayoutParams {
   Format format = Format::MfreeI2;
   int64_t n = 0, k = 0;
   int64_t lanes = 0, tileN = 0;
+  int64_t slabs = 1; // mfree: K slabs (see MfreeLayout)
+  bool operator==(const LayoutParams &o) const {
+    return format == o.format && n == o.n && k == o.k && lanes == o.lanes && tileN == o.tileN &&
+           slabs == o.slabs;
+  }
+  bool operator!=(const LayoutParams &o) const { return !(*this == o); }
 };
 
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -69,6 +79,22 @@ struct MfreeLayout {
   int64_t chunkBytes() const { return vectorsPerChunk() * vectorBytes(); }
   int64_t blockBytes() const { return chunks() * chunkBytes(); }
   int64_t totalBytes() const { return blocks() * blockBytes(); }
+
+  /// K slabs: slab s holds chunks [s * slabChunks(), (s + 1) * slabChunks())
+  /// of every block, block after block; the last slab also holds the chunks
+  /// after those (and the partial one). A kernel reading `slabs` slabs side
+  /// by side then reads each as one sequential stream across its blocks.
+  int64_t slabs() const { return std::max<int64_t>(1, std::min(p.slabs, p.k / chunk())); }
+  int64_t slabChunks() const { return slabs() == 1 ? chunks() : p.k / chunk() / slabs(); }
+  int64_t slabOf(int64_t chunk) const { return std::min(chunk / slabChunks(), slabs() - 1); }
+  int64_t chunksInSlab(int64_t slab) const {
+    return slab + 1 < slabs() ? slabChunks() : chunks() - slab * slabChunks();
+  }
+  int64_t slabStart(int64_t slab) const { return slab * slabChunks() * chunkBytes() * blocks(); }
+  /// Offset of a block's chunk that lies in `slab`.
+  int64_t offset(int64_t block, int64_t chunk, int64_t slab) const {
+    return slabStart(slab) + (block * chunksInSlab(slab) + chunk - slab * slabChunks()) * chunkBytes();
+  }
 };
 
 /// The lut layouts' geometry.

@@ -41,7 +41,8 @@ static llvm::Expected<WeightEntry> layoutOf(WeightOp op) {
                                        ", which has no weight layout (decompose bitlinear first)");
       KernelAttr k = matmul.getKernel();
       if (kernel && (k.getLanes() != kernel.getLanes() || k.getTileN() != kernel.getTileN() ||
-                     k.getStrategy() != kernel.getStrategy()))
+                     k.getStrategy() != kernel.getStrategy() ||
+                     kernelSlabs(k) != kernelSlabs(kernel)))
         return llvm::createStringError("weight " + e.name +
                                        " is read by kernels with different layouts");
       kernel = k;
@@ -82,8 +83,7 @@ llvm::Expected<std::vector<WeightEntry>> placeWeights(ModuleOp module, int64_t l
     const packing::LayoutParams &a = it->second.packed, &b = entry->packed;
     if (!inserted && (std::string(layoutName(it->second)) != layoutName(*entry) ||
                       it->second.bytes != entry->bytes || it->second.layers != entry->layers ||
-                      (entry->kind == WeightEntry::Kind::Ternary &&
-                       (a.format != b.format || a.lanes != b.lanes || a.tileN != b.tileN))))
+                      (entry->kind == WeightEntry::Kind::Ternary && a != b)))
       error = llvm::createStringError("weight " + entry->name +
                                       " is read in two different layouts");
     ops[entry->name].push_back(op);

@@ -1,4 +1,5 @@
 //===- AssignKernels.cpp - choose the kernel of every bitlinear -----------===//
+#include "compiler/lowering/KernelLayouts.h"
 #include "compiler/transforms/Passes.h"
 #include "compiler/tuning/KernelChoice.h"
 
@@ -75,12 +76,13 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
       auto type = cast<TernaryType>(ops.front().getWeight().getType());
       bool retypable = llvm::all_of(
           ops, [](BitLinearOp op) { return op.getWeight().getDefiningOp<WeightOp>() != nullptr; });
-      // The first choice fixes the weights' layout (packing and block rows);
+      // The first choice fixes the weights' layout (packing, block rows and
+      // K slabs);
       // the others pick any strategy that reads it.
       std::optional<Packing> packing;
       if (!retypable)
         packing = type.getPacking().getValue();
-      std::optional<int64_t> tileN;
+      std::optional<int64_t> tileN, slabs;
       // Decode and prefill kernels of one weight: where both were tuned, the
       // layout is the one that serves both best, not decode's favourite.
       std::string layoutReason;
@@ -94,7 +96,7 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
         }
       for (BitLinearOp op : ops) {
         KernelRequest request{tunedRows(op), type.getRows(), type.getCols(), threads,
-                              onlyStrategy, packing, tileN};
+                              onlyStrategy, packing, tileN, slabs};
         KernelChoice choice = chooseKernel(&getContext(), *target, request, db.get());
         const Candidate &c = choice.candidate;
         if (type.getCols() % packingGroupSize(c.packing) != 0) {
@@ -104,6 +106,7 @@ struct TernAssignKernelsPass final : impl::TernAssignKernelsBase<TernAssignKerne
         }
         packing = c.packing;
         tileN = c.kernel.getTileN();
+        slabs = kernelSlabs(c.kernel);
         op.setKernelAttr(c.kernel);
         op->setAttr("tern.kernel_reason",
                     StringAttr::get(&getContext(), choice.reason + layoutReason));

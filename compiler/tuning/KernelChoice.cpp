@@ -1,5 +1,6 @@
 //===- KernelChoice.cpp ---------------------------------------------------===//
 #include "compiler/tuning/KernelChoice.h"
+#include "compiler/lowering/KernelLayouts.h"
 #include "compiler/lowering/amx/AmxMatmul.h"
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
@@ -74,6 +75,11 @@ Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
     kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),
                              unrollK, kernel.getPrefetch(), kernel.getStreams());
   }
+  // Where the slabs cannot be read (a strategy without them), the kernel
+  // stays as it is and the weight placement names the mismatch.
+  if (request.slabs)
+    if (KernelAttr slabbed = withSlabs(kernel, *request.slabs))
+      kernel = slabbed;
   return {strategy, request.packing.value_or(defaultPacking(strategy)), kernel};
 }
 
@@ -103,11 +109,18 @@ KernelChoice chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target,
     if (!strategy || !packing || !kernel)
       continue;
     Candidate c{*strategy, *packing, kernel};
+    // Prefill kernels (the ones asked for fixed slabs) decode each block's
+    // weights once, so the slabs they read them from hardly change their
+    // time: the measured kernel, reading the fixed slabs.
+    if (request.slabs)
+      if (KernelAttr slabbed = withSlabs(kernel, *request.slabs))
+        c.kernel = slabbed;
     if (c.key() == fallback.key())
       defaultUs = row.medianUs;
     bool fits = (!request.strategy || *request.strategy == *strategy) &&
                 (!request.packing || *request.packing == *packing) &&
-                (!request.tileN || *request.tileN == kernel.getTileN());
+                (!request.tileN || *request.tileN == kernel.getTileN()) &&
+                (!request.slabs || kernelSlabs(c.kernel) == *request.slabs);
     if (fits && !best) {
       best = &row;
       chosen = c;

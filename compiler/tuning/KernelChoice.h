@@ -22,7 +22,8 @@ struct KernelRequest {
   int64_t threads = 1;
   std::optional<Strategy> strategy; // unset: any
   std::optional<Packing> packing;   // unset: any (of the strategy)
-  std::optional<int64_t> tileN;     // set: the weight layout is fixed
+  std::optional<int64_t> tileN;     // set: the weight layout is fixed,
+  std::optional<int64_t> slabs;     // with its K slabs (KernelLayouts.h)
 };
 
 struct KernelChoice {

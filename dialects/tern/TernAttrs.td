@@ -80,7 +80,10 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       (0: none), for decoding, where they stream from memory once.
     * `streams`: mfree: K is split into this many contiguous ranges read
       side by side, so that each thread keeps several sequential memory
-      streams in flight; simt: the slices of K the threads of a warp split
+      streams in flight, and the weights are stored in as many K slabs, so
+      that each range is one sequential stream across consecutive blocks;
+      amx: the K slabs the weights are stored in (1 unless they are shared
+      with an mfree kernel of more streams); simt: the slices of K the threads of a warp split
       each row into; mma: weight tiles of 8 rows per warp (a block has
       tile_n / (8 x streams) warps).
 

@@ -81,10 +81,9 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
     // 16-byte lanes of four weights make one tile row of 16 output rows.
     if (lanes != 16)
       return emitError() << "an amx kernel's lanes must be 16 (a tile row), got " << lanes;
-    if (prefetch != 0 || streams != 1)
-      return emitError() << "an amx kernel neither prefetches nor splits K (prefetch = 0, "
-                            "streams = 1), got prefetch = "
-                         << prefetch << ", streams = " << streams;
+    if (prefetch != 0)
+      return emitError() << "an amx kernel does not prefetch (prefetch = 0), got prefetch = "
+                         << prefetch;
     if ((tileN / lanes) % unrollK != 0)
       return emitError() << "an amx kernel's unroll_k (weight tiles per step) must divide "
                             "tile_n / 16 = "

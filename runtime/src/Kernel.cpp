@@ -40,6 +40,7 @@ static bool loadKernel(const std::string &dir, tern_kernel &kernel) {
       !reader.positiveInt(*matmul, "k", info.k, "matmul") ||
       !reader.positiveInt(*matmul, "m_hint", info.m_hint, "matmul") ||
       !reader.positiveInt(*matmul, "packed_bytes", info.packed_bytes, "matmul") ||
+      !reader.positiveInt(*matmul, "slabs", info.slabs, "matmul") ||
       !reader.string(*matmul, "packing", kernel.packing, "matmul") ||
       !reader.string(*matmul, "strategy", kernel.strategy, "matmul") ||
       !reader.string(*matmul, "layout", kernel.layout, "matmul") ||

@@ -1,6 +1,6 @@
 //===- KernelHarness.cpp - run a cross-compiled kernel against the reference -===//
 //
-//   kernel-harness KERNEL.so LAYOUT N K LANES TILE_N
+//   kernel-harness KERNEL.so LAYOUT N K LANES TILE_N SLABS
 //
 // Built for another architecture (AArch64) and run under qemu-user by
 // QemuKernelTest: loads a kernel library written by ternc for that
@@ -51,8 +51,8 @@ tern_parallel_for(void *runtime, int64_t count, TaskFn fn, void *closure) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: kernel-harness KERNEL.so LAYOUT N K LANES TILE_N\n");
+  if (argc != 8) {
+    std::fprintf(stderr, "usage: kernel-harness KERNEL.so LAYOUT N K LANES TILE_N SLABS\n");
     return 2;
   }
   void *library = dlopen(argv[1], RTLD_NOW);
@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   packing::LayoutParams layout{*format, std::atoll(argv[3]), std::atoll(argv[4]),
-                               std::atoll(argv[5]), std::atoll(argv[6])};
+                               std::atoll(argv[5]), std::atoll(argv[6]), std::atoll(argv[7])};
   std::vector<int8_t> w = randomTernary(layout.n, layout.k, 1234);
   std::vector<uint8_t> packed(packing::packedBytes(layout));
   if (!packing::pack(layout, w.data(), packed.data())) {

@@ -46,7 +46,7 @@ protected:
            ", \"entry\": \"" + entry + "\", \"library\": \"kernel.so\", \"library_checksum\": \"" +
            checksum + "\", \"matmul\": {\"n\": " + n +
            ", \"k\": 128, \"m_hint\": 1, \"packing\": \"i2\", \"strategy\": \"mfree\", "
-           "\"layout\": \"mfree_i2\", \"packed_bytes\": 2048, \"kernel\": {\"lanes\": 16, "
+           "\"layout\": \"mfree_i2\", \"packed_bytes\": 2048, \"slabs\": 1, \"kernel\": {\"lanes\": 16, "
            "\"tile_n\": 32, \"tile_m\": 1, \"unroll_k\": 2, \"prefetch\": 0, \"streams\": 1}}, \"target\": {\"arch\": \"" +
            arch + "\", \"triple\": \"t\", \"cpu\": \"c\", \"features\": " + features + "}}";
   }
@@ -167,7 +167,7 @@ void writeGpuArtifact(const fs::path &dir, const std::string &launch) {
          "\"library\": \"kernel.ptx\", \"library_checksum\": \""
       << hex
       << "\", \"matmul\": {\"n\": 64, \"k\": 128, \"m_hint\": 1, \"packing\": \"i2\", "
-         "\"strategy\": \"simt\", \"layout\": \"mfree_i2\", \"packed_bytes\": 2048, "
+         "\"strategy\": \"simt\", \"layout\": \"mfree_i2\", \"packed_bytes\": 2048, \"slabs\": 1, "
          "\"kernel\": {\"lanes\": 8, \"tile_n\": 64, \"tile_m\": 1, \"unroll_k\": 2, "
          "\"prefetch\": 0, \"streams\": 4}"
       << launch

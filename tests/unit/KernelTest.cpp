@@ -80,12 +80,26 @@ const int64_t kRows[] = {1, 3, 8, 128};
 
 mlir::MLIRContext &context() { return ternContext(); }
 
-std::string scratchDir(const std::string &name) {
+/// This process's artifacts: ctest runs every test in a process of its own.
+std::string scratchRoot() {
   llvm::SmallString<128> dir;
   llvm::sys::path::system_temp_directory(true, dir);
-  llvm::sys::path::append(dir, "tern-kernel-test-" + std::to_string(::getpid()), name);
+  llvm::sys::path::append(dir, "tern-kernel-test-" + std::to_string(::getpid()));
   return std::string(dir);
 }
+
+std::string scratchDir(const std::string &name) { return scratchRoot() + "/" + name; }
+
+/// Removes the artifacts when every test passed; a failure's stay to be
+/// looked at.
+class ScratchCleanup : public ::testing::Environment {
+  void TearDown() override {
+    if (!::testing::UnitTest::GetInstance()->Failed())
+      llvm::sys::fs::remove_directories(scratchRoot());
+  }
+};
+::testing::Environment *const kScratchCleanup =
+    ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
 
 struct KernelDeleter {
   void operator()(tern_kernel *k) const { tern_kernel_unload(k); }
@@ -108,12 +122,14 @@ const std::vector<float> &referenceOutput(const Shape &shape, int64_t m,
 
 
 /// Compiles the decode default (tile_m = 1), the prefill default (tile_m >
-/// 1), and odd parameters that leave remainders everywhere; returns their
-/// artifact directories.
+/// 1), and odd parameters that leave remainders everywhere (with K in 3
+/// slabs for mfree and amx), plus for those two a kernel reading 4 (mfree
+/// decode) or 2 (amx) slabs; returns their artifact directories.
 std::vector<std::string> compileSpecs(const std::string &variant, const Kind &kind,
                                       const Shape &shape, const TargetDesc &target) {
   int64_t lanes = lookupTargetBackend(target.arch)->vectorLanes(target);
-  std::vector<MatmulKernelSpec> specs(3);
+  bool slabbed = kind.strategy == Strategy::mfree || kind.strategy == Strategy::amx;
+  std::vector<MatmulKernelSpec> specs(slabbed ? 4 : 3);
   specs[0].m = 1;
   specs[1].m = 128;
   switch (kind.strategy) {
@@ -122,12 +138,14 @@ std::vector<std::string> compileSpecs(const std::string &variant, const Kind &ki
     break;
   case Strategy::mfree:
     specs[2].kernel = KernelAttr::get(&context(), Strategy::mfree, lanes, 3 * lanes, 3, 3, 2, 3);
+    specs[3].kernel = KernelAttr::get(&context(), Strategy::mfree, lanes, 2 * lanes, 1, 2, 4, 4);
     break;
   case Strategy::simt: // 4 rows x 8 slices per warp, 3 warps
     specs[2].kernel = KernelAttr::get(&context(), Strategy::simt, 4, 12, 3, 3, 0, 8);
     break;
   case Strategy::amx: // steps of 48 rows: the last one's tiles overlap
-    specs[2].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 48, 3, 1, 0, 1);
+    specs[2].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 48, 3, 1, 0, 3);
+    specs[3].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 32, 2, 2, 0, 2);
     break;
   case Strategy::mma: // one warp of 3 weight tiles, 32 activation rows, 3 K steps a loop
     specs[2].kernel = KernelAttr::get(&context(), Strategy::mma, 8, 24, 2, 3, 0, 3);
@@ -202,7 +220,7 @@ TEST_P(KernelTest, BitExactWithReference) {
     const tern_kernel_info *info = tern_kernel_get_info(kernel.get());
     std::optional<packing::Format> format = packing::parseFormat(info->layout);
     ASSERT_TRUE(format.has_value()) << info->layout;
-    packing::LayoutParams layout{*format, info->n, info->k, info->lanes, info->tile_n};
+    packing::LayoutParams layout{*format, info->n, info->k, info->lanes, info->tile_n, info->slabs};
     ASSERT_EQ(packing::packedBytes(layout), info->packed_bytes);
     std::vector<uint8_t> packed(info->packed_bytes);
     ASSERT_TRUE(packing::pack(layout, w.data(), packed.data()));
@@ -354,7 +372,7 @@ TEST_P(AArch64KernelTest, BitExactWithReferenceUnderQemu) {
     expectRunsCleanly(dir, TERN_QEMU_AARCH64,
                       {"-L", TERN_AARCH64_SYSROOT, TERN_AARCH64_HARNESS, dir + "/kernel.so",
                        matmul->getString("layout")->str(), field(matmul, "n"), field(matmul, "k"),
-                       field(params, "lanes"), field(params, "tile_n")});
+                       field(params, "lanes"), field(params, "tile_n"), field(matmul, "slabs")});
   }
 }
 

@@ -26,7 +26,16 @@ std::vector<int> base3Digits(uint8_t byte) {
 
 int8_t decodeMfree(const MfreeLayout &l, const std::vector<uint8_t> &bytes, int64_t row, int64_t col) {
   const LayoutParams &p = l.p;
-  int64_t offset = (row / p.tileN) * l.blockBytes() + (col / l.chunk()) * l.chunkBytes() +
+  // K slabs: S of them (at most one per whole chunk), `per` whole chunks in
+  // each but the last, which also holds the rest.
+  int64_t chunk = col / l.chunk(), whole = p.k / l.chunk(), chunks = (p.k + l.chunk() - 1) / l.chunk();
+  int64_t S = std::max<int64_t>(1, std::min(p.slabs, whole));
+  int64_t per = S == 1 ? chunks : whole / S;
+  int64_t slab = std::min(chunk / per, S - 1);
+  int64_t inSlab = slab == S - 1 ? chunks - slab * per : per;
+  int64_t blocks = (p.n + p.tileN - 1) / p.tileN;
+  int64_t offset = slab * per * blocks * l.chunkBytes() +
+                   ((row / p.tileN) * inSlab + chunk - slab * per) * l.chunkBytes() +
                    ((row % p.tileN) / p.lanes) * (4 * p.lanes) + (row % p.lanes) * 4 + col % 4;
   int64_t plane = (col % l.chunk()) / 4;
   if (p.format == Format::MfreeBase3)
@@ -54,13 +63,14 @@ int8_t decodeLut(const LutLayout &l, const std::vector<uint8_t> &bytes, int64_t 
 struct Case {
   Format format;
   int64_t n, k, lanes, tileN;
+  int64_t slabs = 1;
 };
 
 class PackingTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PackingTest, EveryWeightDecodesBack) {
   Case c = GetParam();
-  LayoutParams p{c.format, c.n, c.k, c.lanes, c.tileN};
+  LayoutParams p{c.format, c.n, c.k, c.lanes, c.tileN, c.slabs};
   std::vector<int8_t> w = tern::testing::randomTernary(c.n, c.k, 7);
   std::vector<uint8_t> packed(packedBytes(p), 0xee);
   ASSERT_TRUE(pack(p, w.data(), packed.data()));
@@ -87,7 +97,13 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{Format::MfreeBase3, 40, 20, 8, 16}, Case{Format::MfreeBase3, 17, 44, 4, 12},
                       Case{Format::Lut2, 70, 100, 16, 64}, Case{Format::Lut2, 9, 2, 4, 16},
                       Case{Format::Lut3, 70, 101, 16, 64}, Case{Format::Lut3, 33, 7, 8, 32},
-                      Case{Format::Lut3, 130, 2560, 8, 64}));
+                      Case{Format::Lut3, 130, 2560, 8, 64},
+                      // K in slabs: 160 whole chunks and a partial one in 4;
+                      // 5 base3 chunks in 3 (1, 1 and 3); more slabs than
+                      // chunks; 2 slabs of one block.
+                      Case{Format::MfreeI2, 200, 2564, 16, 64, 4},
+                      Case{Format::MfreeBase3, 33, 100, 16, 32, 3}, Case{Format::MfreeI2, 1, 4, 4, 4, 8},
+                      Case{Format::MfreeBase3, 17, 44, 4, 12, 2}));
 
 TEST(PackingTest, Base3DigitsAreExactForEveryByteValue) {
   for (int v = 0; v < 243; ++v) {
@@ -120,6 +136,8 @@ TEST(PackingTest, RejectsNonTernaryValuesAndImpossibleGeometry) {
   w[4] = 1;
   EXPECT_FALSE(pack({Format::Lut2, 2, 4, 4, 8}, w.data(), packed.data())) << "tile_n < 4 * lanes";
   EXPECT_TRUE(pack({Format::Lut2, 2, 4, 4, 16}, w.data(), packed.data()));
+  EXPECT_FALSE(pack({Format::Lut2, 2, 4, 4, 16, 2}, w.data(), packed.data())) << "lut in K slabs";
+  EXPECT_FALSE(pack({Format::MfreeI2, 2, 4, 4, 4, 0}, w.data(), packed.data())) << "0 slabs";
 }
 
 } // namespace

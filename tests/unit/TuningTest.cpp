@@ -5,6 +5,7 @@
 // kernel choice from tuning data; search spaces; the static cost model.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/lowering/KernelLayouts.h"
 #include "compiler/pipeline/Registration.h"
 #include "compiler/tuning/KernelChoice.h"
 #include "tools/tern-tune/CostModel.h"
@@ -268,7 +269,7 @@ TEST_F(TuningDbTest, SeededRandomSearchesRepeat) {
 TEST_F(TuningDbTest, KernelChoiceFollowsTheFastestFittingMeasurement) {
   auto target = resolveTarget("x86_64", "x86-64-v3", "");
   ASSERT_TRUE(static_cast<bool>(target));
-  KernelRequest request{1, 256, 512, 2, std::nullopt, std::nullopt, std::nullopt};
+  KernelRequest request{1, 256, 512, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   // Without data: the documented default, saying so.
   KernelChoice none = chooseKernel(&context(), *target, request, nullptr);
   EXPECT_EQ(none.candidate.strategy, Strategy::mfree);
@@ -321,7 +322,7 @@ TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
   // Without data, prefill of i2 and base3 weights runs on AMX tiles, in the
   // layout asked for; lut packings take lut, and K that is not whole tiles
   // mfree.
-  KernelRequest prefill{128, 256, 512, 2, std::nullopt, std::nullopt, std::nullopt};
+  KernelRequest prefill{128, 256, 512, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::amx);
   prefill.tileN = 48;
   KernelAttr odd = chooseKernel(&context(), *target, prefill, nullptr).candidate.kernel;
@@ -332,10 +333,10 @@ TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
   EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::amx);
   prefill.packing = Packing::lut3;
   EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::lut);
-  KernelRequest ragged{128, 256, 96, 2, std::nullopt, std::nullopt, std::nullopt};
+  KernelRequest ragged{128, 256, 96, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(chooseKernel(&context(), *target, ragged, nullptr).candidate.strategy, Strategy::mfree);
   // A block's decoded weights would not fit the stack budget.
-  KernelRequest deep{128, 256, 32768, 2, std::nullopt, std::nullopt, std::nullopt};
+  KernelRequest deep{128, 256, 32768, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(chooseKernel(&context(), *target, deep, nullptr).candidate.strategy, Strategy::mfree);
 
   // The shared layout: base3 decodes faster, but i2 with AMX prefill costs
@@ -363,6 +364,17 @@ TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
       << shared->reason;
   EXPECT_FALSE(chooseSharedLayout(*target, 256, 512, 1, 128, **db).has_value())
       << "no measurements for 1 thread";
+
+  // Prefill reads the weights in the K slabs the decode kernel fixed, tuned
+  // or not; a lut kernel cannot, and keeps its one stream.
+  KernelRequest slabbed{128, 256, 512, 2, std::nullopt, Packing::i2, 64, 4};
+  KernelChoice tuned = chooseKernel(&context(), *target, slabbed, db->get());
+  EXPECT_EQ(tuned.candidate.strategy, Strategy::amx);
+  EXPECT_EQ(kernelSlabs(tuned.candidate.kernel), 4);
+  EXPECT_NE(tuned.reason.find("tuned"), std::string::npos) << tuned.reason;
+  EXPECT_EQ(kernelSlabs(chooseKernel(&context(), *target, slabbed, nullptr).candidate.kernel), 4);
+  slabbed.packing = Packing::lut3;
+  EXPECT_EQ(chooseKernel(&context(), *target, slabbed, nullptr).candidate.kernel.getStreams(), 1);
 }
 
 TEST(SearchSpaceTest, EveryPointIsValidOrExplained) {

@@ -183,7 +183,7 @@ std::unique_ptr<CheckedKernel> CheckedKernel::load(const std::string &dir, tern_
     error = dir + ": unknown weight layout '" + info.layout + "'";
     return nullptr;
   }
-  packing::LayoutParams layout{*format, info.n, info.k, info.lanes, info.tile_n};
+  packing::LayoutParams layout{*format, info.n, info.k, info.lanes, info.tile_n, info.slabs};
   if (packing::packedBytes(layout) != info.packed_bytes) {
     error = dir + ": the manifest's packed_bytes does not match its layout";
     return nullptr;

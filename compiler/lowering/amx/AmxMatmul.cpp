@@ -103,7 +103,7 @@ private:
     int64_t steps = k / kTileBytes, groups = layout.vectorsPerChunk();
     int64_t sumRows = aTiles * wTiles * kTileRows;
     emitParallel(index(layout.blocks()), [&](Value block) {
-      Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
+      SmallVector<Value> weightStarts = slabStarts(layout, block);
       Value firstRow = mul(block, index(layout.p.tileN));
       // Weight tile (step, group) is rows [(step * groups + group) * 16, +16).
       auto panel = memref::AllocaOp::create(
@@ -133,14 +133,15 @@ private:
       // base3 chunks (20 K values) do not line up with K steps (64): the
       // block is decoded whole before its first step.
       if (packing == Packing::base3)
-        decodeBase3Block(blockBytes, panel, groups);
+        decodeBase3Block(weightStarts, panel, groups);
       emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
         for (int64_t group = 0; group < groups; group += wTiles) {
           // The first step of rows decodes the i2 weight tiles it
           // multiplies, so that the decoding overlaps the tile products;
           // later steps reuse them.
           multiplyTiles(source, panel, sums, index(0), startsAt(index(0)), steps, groups, group,
-                        packing == Packing::i2 ? blockBytes : Value(), nullptr);
+                        packing == Packing::i2 ? ArrayRef<Value>(weightStarts) : ArrayRef<Value>(),
+                        nullptr);
           {
             auto mLoop = scf::ForOp::create(b, loc, stepRows, rows, stepRows);
             OpBuilder::InsertionGuard guard(b);
@@ -150,7 +151,7 @@ private:
             Value previous = arith::SubIOp::create(b, loc, m0, stepRows);
             PendingRows pending{sums, setOf(previous), previous, firstRow, group, validRows};
             multiplyTiles(source, panel, sums, setOf(m0), startsAt(m0), steps, groups, group,
-                          Value(), &pending);
+                          {}, &pending);
           }
           // The last step's rows; its tiles may overlap an earlier step's.
           Value lastM0 = mul(arith::DivUIOp::create(
@@ -174,17 +175,16 @@ private:
   };
 
   /// Weight tile (step, group) of the panel <- the block's weights at
-  /// `blockBytes`, as signed bytes: the four chunks of the step, each
+  /// `weightStarts` (slabStarts), as signed bytes: the four chunks of the step, each
   /// group's 64-byte vector split into its four planes.
-  void decodeTile(Value blockBytes, Value panel, Value step, int64_t groups, int64_t group) {
+  void decodeTile(ArrayRef<Value> weightStarts, Value panel, Value step, int64_t groups, int64_t group) {
     Value one = splat(byteType, 1);
     Value tileRow = mul(add(mul(step, index(groups)), index(group)), index(kTileRows));
     for (int64_t c = 0; c < kChunksPerStep; ++c) {
       Value chunk = add(mul(step, index(kChunksPerStep)), index(c));
       Value packed = loadWeights(
           byteType,
-          add(blockBytes, add(mul(toI64(chunk), i64(layout.chunkBytes())),
-                              i64(group * layout.vectorBytes()))),
+          add(chunkOffset(layout, weightStarts, chunk, -1), i64(group * layout.vectorBytes())),
           0);
       for (int64_t plane = 0; plane < 4; ++plane) {
         Value signedWeights = arith::SubIOp::create(b, loc, unpackI2(packed, plane), one);
@@ -194,18 +194,18 @@ private:
     }
   }
 
-  /// The whole panel <- the block's base3 weights at `blockBytes`: digit s of
+  /// The whole panel <- the block's base3 weights at `weightStarts`: digit s of
   /// the bytes of group g's vector of chunk c is the tile row of K values
   /// 20c + 4s .. +3, quad q = 5c + s, i.e. row q % 16 of weight tile
   /// (q / 16, g), as signed bytes.
-  void decodeBase3Block(Value blockBytes, Value panel, int64_t groups) {
+  void decodeBase3Block(ArrayRef<Value> weightStarts, Value panel, int64_t groups) {
     Value one = splat(byteType, 1);
     int64_t planes = layout.planes(), quads = k / MfreeLayout::kBytesPerLane;
     auto decodeChunk = [&](Value chunk, int64_t chunkPlanes) {
       for (int64_t g = 0; g < groups; ++g) {
         Value x = loadWeights(byteType,
-                              add(blockBytes, add(mul(toI64(chunk), i64(layout.chunkBytes())),
-                                                  i64(g * layout.vectorBytes()))),
+                              add(chunkOffset(layout, weightStarts, chunk, -1),
+                                  i64(g * layout.vectorBytes())),
                               0);
         for (int64_t s = 0; s < chunkPlanes; ++s) {
           Value quad = add(mul(chunk, index(planes)), index(s));
@@ -232,11 +232,11 @@ private:
 
   /// sums[set...] <- the accumulator tiles of activation tiles at `starts`
   /// times weight tiles [group, group + wTiles), over all of K; each weight
-  /// tile is first decoded from the block's weights at `decodeFrom` where it
-  /// is set. Row r of the `pending` step is stored in K step r, its vector
+  /// tile is first decoded from the block's weights (slabStarts) in
+  /// `decodeFrom` where it is set. Row r of the `pending` step is stored in K step r, its vector
   /// work beside the tile products (after the loop where K has fewer steps).
   void multiplyTiles(Value source, Value panel, Value sums, Value set, ArrayRef<Value> starts,
-                     int64_t steps, int64_t groups, int64_t group, Value decodeFrom,
+                     int64_t steps, int64_t groups, int64_t group, ArrayRef<Value> decodeFrom,
                      const PendingRows *pending) {
     SmallVector<Value> init;
     for (int64_t i = 0; i < aTiles * wTiles; ++i)
@@ -249,7 +249,7 @@ private:
       Value col = mul(step, index(kTileBytes));
       SmallVector<Value> weightTiles, activationTiles, acc(kLoop.getRegionIterArgs());
       for (int64_t w = 0; w < wTiles; ++w) {
-        if (decodeFrom)
+        if (!decodeFrom.empty())
           decodeTile(decodeFrom, panel, step, groups, group + w);
         Value row = mul(add(mul(step, index(groups)), index(group + w)), index(kTileRows));
         weightTiles.push_back(

@@ -101,6 +101,10 @@ public:
     // inner loop, which is then loads and dot products only.
     if (decode != Decode::Ternary && tileM > 1 && k * layout.p.tileN <= kMaxPanelBytes)
       decode = Decode::Panel;
+    // Reading the weights directly, stream s is K slab s (one, where K is
+    // too short for more).
+    if (decode != Decode::Panel)
+      streams = layout.slabs();
     if (target && decode != Decode::Base3Linear && decode != Decode::Ternary && streams == 1 &&
         lookupTargetBackend(target->arch)->prefersInt16Vdot(*target, lanes))
       int16Run = kMaxInt16Steps / layout.planes();
@@ -117,19 +121,21 @@ public:
     Value rows = memref::DimOp::create(b, loc, a, 0);
     Value rowSums = decode == Decode::Ternary ? Value() : emitRowSums(rows);
     emitParallel(index(layout.blocks()), [&](Value block) {
-      Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
+      SmallVector<Value> starts = slabStarts(layout, block);
       Value firstRow = mul(block, index(layout.p.tileN));
       if (prefetch > 0)
-        for (int64_t s = 0; s < streams; ++s)
-          prefetchRange(add(blockBytes, i64(s * (k / layout.chunk() / streams) * layout.chunkBytes())),
+        for (int64_t s = 0; s < streams; ++s) {
+          int64_t first = s * (k / layout.chunk() / streams);
+          prefetchRange(chunkOffset(layout, starts, index(first), layout.slabOf(first)),
                         std::min(prefetch, layout.chunks()) * layout.chunkBytes());
+        }
       if (decode == Decode::Panel)
-        panel = emitPanel(blockBytes);
+        panel = emitPanel(starts);
       if (kBlockChunks > 0)
-        emitKBlocked(block, blockBytes, firstRow, rows, rowSums);
+        emitKBlocked(block, starts, firstRow, rows, rowSums);
       else
         emitRowTiles(index(0), rows, tileM, [&](Value m0, int64_t tileRows) {
-          emitTile(block, blockBytes, firstRow, m0, tileRows, rowSums);
+          emitTile(block, starts, firstRow, m0, tileRows, rowSums);
         });
     });
   }
@@ -137,24 +143,28 @@ public:
 private:
   /// The block's weights as {0,1,2} bytes, one vector per (chunk, plane,
   /// vector): i2 planes unpacked, base-3 digits.
-  Value emitPanel(Value blockBytes) {
+  Value emitPanel(ArrayRef<Value> starts) {
     int64_t vectors = layout.vectorsPerChunk(), chunks = layout.chunks();
     auto panelType = MemRefType::get({chunks * layout.planes() * vectors, layout.vectorBytes()},
                                      b.getI8Type());
     auto decoded = memref::AllocaOp::create(b, loc, panelType, ValueRange{}, b.getI64IntegerAttr(64));
-    auto loop = scf::ForOp::create(b, loc, index(0), index(chunks), index(1));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value chunk = loop.getInductionVar();
-    Value chunkBytes = add(blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
-    for (int64_t v = 0; v < vectors; ++v) {
-      Value x = loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())), 0);
-      for (int64_t plane = 0; plane < layout.planes(); ++plane) {
-        Value weights = packing == Packing::i2 ? unpackI2(x, plane) : base3Digit(x);
-        vector::StoreOp::create(b, loc, weights, decoded,
-                                ValueRange{panelRow(chunk, plane, v), index(0)});
-        if (packing == Packing::base3)
-          x = times3(x);
+    for (int64_t slab = 0; slab < layout.slabs(); ++slab) {
+      int64_t first = slab * layout.slabChunks();
+      auto loop = scf::ForOp::create(b, loc, index(first),
+                                     index(first + layout.chunksInSlab(slab)), index(1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value chunk = loop.getInductionVar();
+      Value chunkBytes = chunkOffset(layout, starts, chunk, slab);
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value x = loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())), 0);
+        for (int64_t plane = 0; plane < layout.planes(); ++plane) {
+          Value weights = packing == Packing::i2 ? unpackI2(x, plane) : base3Digit(x);
+          vector::StoreOp::create(b, loc, weights, decoded,
+                                  ValueRange{panelRow(chunk, plane, v), index(0)});
+          if (packing == Packing::base3)
+            x = times3(x);
+        }
       }
     }
     return decoded;
@@ -205,16 +215,18 @@ private:
 
   using Accumulators = SmallVector<Value>; // [(row * vectors + vector) * sets + set]
 
-  /// Where a tile's chunks come from: its block's weights and its rows.
+  /// Where a tile's chunks come from: its block's weights (slabStarts) and
+  /// its rows.
   struct Chunks {
-    Value blockBytes, m0;
+    ArrayRef<Value> starts;
+    Value m0;
     int64_t tileRows;
   };
 
-  void emitTile(Value block, Value blockBytes, Value firstRow, Value m0, int64_t tileRows,
+  void emitTile(Value block, ArrayRef<Value> starts, Value firstRow, Value m0, int64_t tileRows,
                 Value rowSums) {
     Accumulators accs(tileRows * layout.vectorsPerChunk() * sets(), zeros(accType));
-    accumulateK({blockBytes, m0, tileRows}, index(0), k / layout.chunk(),
+    accumulateK({starts, m0, tileRows}, index(0), k / layout.chunk(),
                 (k % layout.chunk()) / MfreeLayout::kBytesPerLane, accs);
     emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
       emitEpilogue(firstRow, m0, tileRows, accs, rowSums, validRows);
@@ -225,7 +237,7 @@ private:
   /// chunks, each slice of the panel used by every tile of a group of rows
   /// before the next, the tiles' int32 sums kept in a stack buffer between
   /// slices.
-  void emitKBlocked(Value block, Value blockBytes, Value firstRow, Value rows, Value rowSums) {
+  void emitKBlocked(Value block, ArrayRef<Value> starts, Value firstRow, Value rows, Value rowSums) {
     int64_t vectors = layout.vectorsPerChunk(), groupRows = kGroupTiles * tileM;
     auto sumsType = MemRefType::get({groupRows * vectors, layout.p.lanes}, b.getI32Type());
     Value sums = memref::AllocaOp::create(b, loc, sumsType, ValueRange{}, b.getI64IntegerAttr(64));
@@ -249,7 +261,7 @@ private:
     auto slice = [&](Value firstChunk, int64_t count, int64_t tailPlanes) {
       emitRowTiles(g0, gEnd, tileM, [&](Value m0, int64_t tileRows) {
         Accumulators accs = loadSums(m0, tileRows);
-        accumulateK({blockBytes, m0, tileRows}, firstChunk, count, tailPlanes, accs);
+        accumulateK({starts, m0, tileRows}, firstChunk, count, tailPlanes, accs);
         for (int64_t r = 0; r < tileRows; ++r)
           for (int64_t v = 0; v < vectors; ++v)
             vector::StoreOp::create(b, loc, accs[r * vectors + v], sums,
@@ -290,7 +302,7 @@ private:
     if (int16Run == 0) {
       accumulateChunks(chunks, first, count, streams, accs);
       if (tailPlanes > 0)
-        emitChunk(chunks, add(first, index(count)), tailPlanes, accs);
+        emitChunk(chunks, add(first, index(count)), tailPlanes, accs, layout.slabs() - 1);
       return;
     }
     auto runInInt16 = [&](Value runFirst, int64_t runCount, int64_t planesAfter,
@@ -298,7 +310,7 @@ private:
       Accumulators pairs(sums.size(), zeros(pairType));
       accumulateChunks(chunks, runFirst, runCount, 1, pairs);
       if (planesAfter > 0)
-        emitChunk(chunks, add(runFirst, index(runCount)), planesAfter, pairs);
+        emitChunk(chunks, add(runFirst, index(runCount)), planesAfter, pairs, 0);
       for (size_t i = 0; i < sums.size(); ++i)
         sums[i] = AddPairsOp::create(b, loc, accType, sums[i], pairs[i]);
     };
@@ -318,6 +330,8 @@ private:
 
   /// Chunks [first, first + count) into accs: `streams` contiguous ranges
   /// read side by side, in a loop unrolled by unroll_k, then the leftovers.
+  /// Weights read directly come from slab s for range s where K is slabbed
+  /// (int16 runs read one stream of one slab).
   void accumulateChunks(const Chunks &chunks, Value first, int64_t count, int64_t streams,
                         Accumulators &accs) {
     int64_t perStream = count / streams;
@@ -330,17 +344,20 @@ private:
       Value step = add(first, mul(loop.getInductionVar(), index(unrollK)));
       for (int64_t u = 0; u < unrollK; ++u)
         for (int64_t s = 0; s < streams; ++s)
-          emitChunk(chunks, add(step, index(s * perStream + u)), layout.planes(), inner);
+          emitChunk(chunks, add(step, index(s * perStream + u)), layout.planes(), inner,
+                    slabOfStream(s));
       scf::YieldOp::create(b, loc, inner);
       b.setInsertionPointAfter(loop);
       accs.assign(loop.getResults().begin(), loop.getResults().end());
     }
     for (int64_t s = 0; s < streams; ++s)
       for (int64_t c = s * perStream + iterations * unrollK; c < (s + 1) * perStream; ++c)
-        emitChunk(chunks, add(first, index(c)), layout.planes(), accs);
+        emitChunk(chunks, add(first, index(c)), layout.planes(), accs, slabOfStream(s));
     for (int64_t c = streams * perStream; c < count; ++c)
-      emitChunk(chunks, add(first, index(c)), layout.planes(), accs);
+      emitChunk(chunks, add(first, index(c)), layout.planes(), accs, layout.slabs() - 1);
   }
+
+  int64_t slabOfStream(int64_t s) const { return layout.slabs() > 1 ? s : 0; }
 
   /// Four activation bytes a[m][k..k+3] in every 32-bit lane.
   Value broadcastQuad(Value m, Value col) {
@@ -353,14 +370,19 @@ private:
     return vector::BitCastOp::create(b, loc, byteType, lanes);
   }
 
-  void emitChunk(const Chunks &chunks, Value chunk, int64_t planes, Accumulators &accs) {
+  /// Chunk `chunk` (or its first `planes` planes) into accs; its weights,
+  /// unless they come from the panel, lie in K slab `slab`.
+  void emitChunk(const Chunks &chunks, Value chunk, int64_t planes, Accumulators &accs,
+                 int64_t slab) {
     int64_t vectors = layout.vectorsPerChunk(), tileRows = chunks.tileRows;
     Value m0 = chunks.m0;
-    Value chunkBytes = add(chunks.blockBytes, mul(toI64(chunk), i64(layout.chunkBytes())));
     SmallVector<Value> packed;
-    for (int64_t v = 0; v < vectors && decode != Decode::Panel; ++v)
-      packed.push_back(loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())),
-                                   prefetch * layout.chunkBytes()));
+    if (decode != Decode::Panel) {
+      Value chunkBytes = chunkOffset(layout, chunks.starts, chunk, slab);
+      for (int64_t v = 0; v < vectors; ++v)
+        packed.push_back(loadWeights(byteType, add(chunkBytes, i64(v * layout.vectorBytes())),
+                                     prefetch * layout.chunkBytes()));
+    }
     SmallVector<Value> x = packed; // base3: x_s of every vector
     Value kBase = mul(chunk, index(layout.chunk()));
     if (decode == Decode::Ternary) {
@@ -480,10 +502,11 @@ SearchSpace mfreeSearchSpace(int64_t lanes, int64_t m) {
       {"tile_m", m == 1 ? std::vector<int64_t>{1} : std::vector<int64_t>{1, 2, 3, 4, 6, 8}},
       {"unroll_k", {1, 2, 4}}};
   if (m == 1) {
-    // On an Intel Xeon VM here, two streams read 86% of the bandwidth where
-    // one read 78% (2560x2560, i2); further prefetches pay where DRAM is far.
+    // On an Intel Xeon VM here (2 threads, i2), 2560x2560 read 87% of the
+    // bandwidth with 2 K slabs, 97% with 4 and 99% with 8 (prefetch 4);
+    // further prefetches pay where DRAM is far.
     params.push_back({"prefetch", {0, 4, 8, 16, 32, 64}});
-    params.push_back({"streams", {1, 2, 4}});
+    params.push_back({"streams", {1, 2, 4, 8}});
   }
   // The K loop's body: unroll_k chunks of every stream, for the tile.
   auto work = [](const Candidate &c, int64_t m) -> int64_t {

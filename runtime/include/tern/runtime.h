@@ -87,6 +87,7 @@ typedef struct {
   int64_t prefetch;
   int64_t streams;
   int64_t packed_bytes; /* size of the packed weight buffer */
+  int64_t slabs;        /* K slabs of the mfree layouts (1: K not split) */
   const char *target_triple;
   const char *target_cpu;
   const char *target_features; /* comma-separated, as required */

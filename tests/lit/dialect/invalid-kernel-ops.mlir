@@ -268,7 +268,7 @@ func.func private @amx_registers() attributes {k = #tern.kernel<amx, lanes = 16,
 
 // -----
 
-// expected-error @+1 {{an amx kernel neither prefetches nor splits K (prefetch = 0, streams = 1), got prefetch = 8, streams = 1}}
+// expected-error @+1 {{an amx kernel does not prefetch (prefetch = 0), got prefetch = 8}}
 func.func private @amx_prefetch() attributes {k = #tern.kernel<amx, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1, prefetch = 8>}
 
 // -----

@@ -110,3 +110,24 @@ func.func @from_pointer(%p: !llvm.ptr, %a: memref<?x16xi8>, %as: memref<?xf32>, 
               outs(%y : memref<?x16xf32>) {kernel = #tern.kernel<mfree, lanes = 4, tile_n = 16, tile_m = 1, unroll_k = 1>}
   return
 }
+
+// Three streams read K in three slabs: slab s holds chunk s of both blocks
+// (128 bytes each), so block b reads its chunks at 128 b, 256 + 128 b and
+// 512 + 128 b, each stream running on into the next block's.
+// CHECK-LABEL: func.func @slabs(
+// CHECK-SAME:    %[[W:[^:]*]]: !llvm.ptr
+// CHECK:         scf.parallel (%[[B:.*]]) = (%c0) to (%c2) step (%c1)
+// CHECK:           %[[B0:.*]] = arith.index_cast %[[B]] : index to i64
+// CHECK:           %[[S0:.*]] = arith.muli %[[B0]], %c128_i64 : i64
+// CHECK:           %[[S1:.*]] = arith.addi %{{.*}}, %c256_i64 : i64
+// CHECK:           %[[S2:.*]] = arith.addi %{{.*}}, %c512_i64 : i64
+// CHECK:           scf.for
+// CHECK:             llvm.getelementptr %[[W]][%[[S0]]]
+// CHECK:             llvm.getelementptr %[[W]][%[[S1]]]
+// CHECK:             llvm.getelementptr %[[W]][%[[S2]]]
+func.func @slabs(%a: memref<?x48xi8>, %as: memref<?xf32>, %w: !tern.ternary<64x48, #tern.packing<i2>>,
+                 %ws: f32, %y: memref<?x64xf32>) {
+  tern.matmul ins(%a, %as, %w, %ws : memref<?x48xi8>, memref<?xf32>, !tern.ternary<64x48, #tern.packing<i2>>, f32)
+              outs(%y : memref<?x64xf32>) {kernel = #tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 1, unroll_k = 1, streams = 3>}
+  return
+}
