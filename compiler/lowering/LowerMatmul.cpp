@@ -42,6 +42,16 @@ struct MatmulLowering final : OpConversionPattern<MatmulOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     MatmulOperands operands{adaptor.getA(), adaptor.getAScale(), adaptor.getWeight(),
                             adaptor.getWeightScale(), adaptor.getOut()};
+    // The stack buffers of a matmul (its row sums, padded activations) are
+    // freed when it ends: a model runs hundreds of matmuls in one call, and
+    // their buffers together passed the 8 MiB stack (2B4T prefill of fewer
+    // than 16 tokens on AMX, 16 x K bytes each). (memref.alloca_scope would
+    // say the same, but takes one block, which lowering scf breaks.)
+    Value stack = LLVM::StackSaveOp::create(rewriter, op.getLoc(),
+                                            LLVM::LLVMPointerType::get(op.getContext()));
+    rewriter.setInsertionPointAfter(op);
+    auto restore = LLVM::StackRestoreOp::create(rewriter, op.getLoc(), stack);
+    rewriter.setInsertionPoint(restore);
     switch (op.getKernel().getStrategy()) {
     case Strategy::mfree:
       return lowerMfreeMatmul(op, operands, target, rewriter);

@@ -5,6 +5,8 @@
 // rows through a mask. K = 20 is one full chunk of 16 plus one plane.
 // CHECK-LABEL: func.func @ragged(
 // CHECK-SAME:    %[[A:.*]]: memref<?x20xi8>, %{{.*}}: memref<?xf32>, %[[W:.*]]: !llvm.ptr, %{{.*}}: f32, %[[Y:.*]]: memref<?x40xf32>)
+// The matmul's stack buffers are freed when it ends:
+// CHECK:         %[[STACK:.*]] = llvm.intr.stacksave : !llvm.ptr
 // Row sums of the activations, once per call:
 // CHECK:         %[[SUMS:.*]] = memref.alloca(%{{.*}}) : memref<?xi32>
 // CHECK:         scf.for
@@ -34,6 +36,8 @@
 // CHECK:             } else {
 // CHECK:               vector.store %{{.*}}, %[[Y]]
 // CHECK:               vector.store %{{.*}}, %[[Y]]
+// CHECK:         llvm.intr.stackrestore %[[STACK]] : !llvm.ptr
+// CHECK-NEXT:    return
 func.func @ragged(%a: memref<?x20xi8>, %as: memref<?xf32>, %w: !tern.ternary<40x20, #tern.packing<i2>>,
                   %ws: f32, %y: memref<?x40xf32>) {
   tern.matmul ins(%a, %as, %w, %ws : memref<?x20xi8>, memref<?xf32>, !tern.ternary<40x20, #tern.packing<i2>>, f32)
