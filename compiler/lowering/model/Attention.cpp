@@ -57,8 +57,9 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     // Append this step's keys and values at [position, position + rows).
     loops.parallel(rows, [&](Value i) {
       Value row = arith::AddIOp::create(rewriter, loc, position, i);
-      for (auto [source, cache] : {std::pair{op.getK(), op.getKCache()}, {op.getV(), op.getVCache()}})
-        for (int64_t h = 0; h < kvHeads; ++h)
+      for (auto sourceAndCache : {std::pair{op.getK(), op.getKCache()}, {op.getV(), op.getVCache()}})
+        for (int64_t h = 0; h < kvHeads; ++h) {
+          Value source = sourceAndCache.first, cache = sourceAndCache.second;
           loops.forEach(loops.index(0), loops.index(d), rewriter.getF32Type(),
                         [&](Value c, VectorType type) {
                           Value v = loops.loadF32(
@@ -70,6 +71,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
                           vector::StoreOp::create(rewriter, loc, v, cache,
                                                   ValueRange{loops.index(h), row, c});
                         });
+        }
     });
 
     if (loops.inBlocks()) {
