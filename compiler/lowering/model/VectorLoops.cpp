@@ -106,28 +106,50 @@ Value VectorLoops::reduce(Value begin, Value end, vector::CombiningKind kind, do
   if (inBlocks())
     return blockReduce(begin, end, kind,
                        arith::ConstantOp::create(b, loc, b.getFloatAttr(element, init)), body);
+  return reduceEach(begin, end, kind, init, element, 1, [&](Value j, VectorType type) {
+    return SmallVector<Value>{body(j, type)};
+  })[0];
+}
+
+SmallVector<Value> VectorLoops::reduceEach(Value begin, Value end, vector::CombiningKind kind,
+                                           float init, int64_t count,
+                                           function_ref<SmallVector<Value>(Value, VectorType)> body) {
+  return reduceEach(begin, end, kind, static_cast<double>(init), b.getF32Type(), count, body);
+}
+
+SmallVector<Value> VectorLoops::reduceEach(Value begin, Value end, vector::CombiningKind kind,
+                                           double init, Type element, int64_t count,
+                                           function_ref<SmallVector<Value>(Value, VectorType)> body) {
+  assert(!inBlocks() && "GPU blocks reduce one value at a time");
   int64_t width = lanesFor(element);
   Value full = fullEnd(b, loc, begin, end, index(width));
   auto wide = VectorType::get({width}, element);
   Value start = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(wide, b.getFloatAttr(element, init).getValue()));
-  auto main = scf::ForOp::create(b, loc, begin, full, index(width), ValueRange{start});
+  auto main = scf::ForOp::create(b, loc, begin, full, index(width),
+                                 SmallVector<Value>(count, start));
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(main.getBody());
-    Value v = body(main.getInductionVar(), wide);
-    scf::YieldOp::create(b, loc, combine(kind, main.getRegionIterArgs()[0], v));
+    SmallVector<Value> v = body(main.getInductionVar(), wide), sums;
+    for (int64_t i = 0; i < count; ++i)
+      sums.push_back(combine(kind, main.getRegionIterArgs()[i], v[i]));
+    scf::YieldOp::create(b, loc, sums);
   }
-  Value partial = vector::ReductionOp::create(b, loc, kind, main.getResult(0));
-  auto tail = scf::ForOp::create(b, loc, full, end, index(1), ValueRange{partial});
+  SmallVector<Value> partials;
+  for (int64_t i = 0; i < count; ++i)
+    partials.push_back(vector::ReductionOp::create(b, loc, kind, main.getResult(i)));
+  auto tail = scf::ForOp::create(b, loc, full, end, index(1), partials);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(tail.getBody());
-    Value v = body(tail.getInductionVar(), VectorType::get({1}, element));
-    Value e = vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
-    scf::YieldOp::create(b, loc, combine(kind, tail.getRegionIterArgs()[0], e));
+    SmallVector<Value> v = body(tail.getInductionVar(), VectorType::get({1}, element)), sums;
+    for (int64_t i = 0; i < count; ++i)
+      sums.push_back(combine(kind, tail.getRegionIterArgs()[i],
+                             vector::ExtractOp::create(b, loc, v[i], ArrayRef<int64_t>{0})));
+    scf::YieldOp::create(b, loc, sums);
   }
-  return tail.getResult(0);
+  return SmallVector<Value>(tail.getResults());
 }
 
 void VectorLoops::parallel(Value count, function_ref<void(Value)> body) {

@@ -64,6 +64,12 @@ public:
   /// The f32 version, the common case.
   mlir::Value reduce(mlir::Value begin, mlir::Value end, mlir::vector::CombiningKind kind,
                      float init, llvm::function_ref<mlir::Value(mlir::Value, mlir::VectorType)> body);
+  /// `count` f32 reductions in one pass over [begin, end): body(j, type)
+  /// yields an element of each. Not in GPU blocks.
+  llvm::SmallVector<mlir::Value>
+  reduceEach(mlir::Value begin, mlir::Value end, mlir::vector::CombiningKind kind, float init,
+             int64_t count,
+             llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value, mlir::VectorType)> body);
   /// body(i) for i in [0, count) as an scf.parallel the runtime spreads over
   /// its threads (or GPU blocks).
   void parallel(mlir::Value count, llvm::function_ref<void(mlir::Value)> body);
@@ -91,6 +97,10 @@ public:
   mlir::Value blockBuffer(llvm::StringRef name, mlir::Type element, int64_t count);
 
 private:
+  llvm::SmallVector<mlir::Value>
+  reduceEach(mlir::Value begin, mlir::Value end, mlir::vector::CombiningKind kind, double init,
+             mlir::Type element, int64_t count,
+             llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value, mlir::VectorType)> body);
   mlir::Value combine(mlir::vector::CombiningKind kind, mlir::Value a, mlir::Value x);
   mlir::Value blockReduce(mlir::Value begin, mlir::Value end, mlir::vector::CombiningKind kind,
                           mlir::Value init,
