@@ -154,7 +154,7 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
 
 INSTANTIATE_TEST_SUITE_P(Artifacts, ReferenceComparison,
                          ::testing::Combine(::testing::Values("hf", "master", "chunked", "tuned",
-                                                              "gpu-blocks"),
+                                                              "slabs", "gpu-blocks"),
                                             ::testing::Values(1, 2)));
 
 TEST(E2E, GgufGivesTheSameTokensAsTheHuggingFaceCheckpoint) {
@@ -213,7 +213,7 @@ TEST_P(DecodeAndPrefill, EqualBitForBit) {
 }
 
 // On CPUs, and in the GPU's block form.
-INSTANTIATE_TEST_SUITE_P(Artifacts, DecodeAndPrefill, ::testing::Values("hf", "gpu-blocks"));
+INSTANTIATE_TEST_SUITE_P(Artifacts, DecodeAndPrefill, ::testing::Values("hf", "slabs", "gpu-blocks"));
 
 TEST(E2E, BadRequestsAreRefused) {
   REQUIRE_MODELS();

@@ -30,4 +30,19 @@ rm -rf "$out" && mkdir -p "$out"
   -o "$out/tuned.tern" --quiet >"$out/tuned-report.txt"
 grep -q "tuned: the fastest of" "$out/tuned-report.txt" || {
   echo "ternc did not use the tuning database:"; cat "$out/tuned-report.txt"; exit 1; }
+# Decode kernels reading their weights in 4 K slabs (base3, mfree with 4
+# streams), recorded as the only measurement of each shape; the prefill
+# kernels (amx where this CPU has it and K allows, else mfree) then read the
+# same slabs.
+lanes=8
+grep -qw avx512bw /proc/cpuinfo && lanes=16
+slabbed="#tern.kernel<mfree, lanes = $lanes, tile_n = $((2 * lanes)), tile_m = 1, unroll_k = 2, prefetch = 4, streams = 4>"
+for shape in 256x256 128x256 680x256 256x680; do
+  "$tune" shape --shape "$shape" --m 1 --kernel "$slabbed" --packing base3 --samples 1 --quiet \
+    --db "$out/slabs.db" >/dev/null
+done
+"$ternc" compile --model "$out/tiny-hf" --target host --tuning-db "$out/slabs.db" --kernel-report \
+  -o "$out/slabs.tern" --quiet >"$out/slabs-report.txt"
+[ "$(grep -c "streams = 4" "$out/slabs-report.txt")" -ge 8 ] || {
+  echo "not every kernel of slabs.tern reads 4 slabs:"; cat "$out/slabs-report.txt"; exit 1; }
 echo "e2e models ready in $out"

@@ -66,10 +66,18 @@ Tuner::~Tuner() {
   llvm::sys::fs::remove_directories(scratch_);
 }
 
+Candidate Tuner::defaultCandidate(const TuneOptions &options) const {
+  KernelRequest request{options.m,        options.n,       options.k,    options.threads,
+                        options.strategy, options.packing, options.tileN, std::nullopt};
+  return chooseKernel(ctx_, target_, request, nullptr).candidate;
+}
+
 std::vector<Candidate> Tuner::candidates(const TuneOptions &options) const {
-  KernelRequest request{options.m, options.n, options.k, options.threads, options.strategy,
-                        options.packing, options.tileN};
-  Candidate fallback = chooseKernel(ctx_, target_, request, nullptr).candidate;
+  if (options.kernel) {
+    Strategy strategy = options.kernel.getStrategy();
+    return {{strategy, options.packing.value_or(defaultPacking(strategy)), options.kernel}};
+  }
+  Candidate fallback = defaultCandidate(options);
   std::vector<Candidate> all = {fallback};
   for (const SearchSpace &space : allSearchSpaces(target_, options.m)) {
     if (options.strategy && *options.strategy != space.strategy())
@@ -134,6 +142,8 @@ llvm::Expected<TuneResult> Tuner::tune(const TuneOptions &options,
     stream_ = std::make_unique<measure::WeightStream>();
   TuningKey key = TuningKey::of(target_, options.n, options.k, options.m, options.threads);
   std::vector<Candidate> all = candidates(options);
+  // all[0] is the default only for the whole list of the spaces.
+  std::string defaultKey = defaultCandidate(options).key();
   if (options.sliceCount > 1) {
     std::vector<Candidate> mine;
     for (size_t i = 0; i < all.size(); ++i)
@@ -216,7 +226,7 @@ llvm::Expected<TuneResult> Tuner::tune(const TuneOptions &options,
       }
       Measurement m = measure(batch[i], c, options, reference);
       m.seq = seq++;
-      m.isDefault = batch[i].key() == all[0].key();
+      m.isDefault = batch[i].key() == defaultKey;
       if (!c.dir.empty())
         llvm::sys::fs::remove_directories(c.dir);
       if (llvm::Error e = db_.record(key, m)) {
@@ -323,9 +333,9 @@ llvm::Expected<TuneResult> Tuner::tune(const TuneOptions &options,
   std::vector<std::string> finalKeys;
   for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < options.finalists; ++i)
     finalKeys.push_back(ranked[i].second);
-  if (done.count(all[0].key()) && done[all[0].key()].status == "ok" &&
-      std::find(finalKeys.begin(), finalKeys.end(), all[0].key()) == finalKeys.end())
-    finalKeys.push_back(all[0].key());
+  if (indexOf.count(defaultKey) && done.count(defaultKey) && done[defaultKey].status == "ok" &&
+      std::find(finalKeys.begin(), finalKeys.end(), defaultKey) == finalKeys.end())
+    finalKeys.push_back(defaultKey);
   if (finalKeys.size() > 1) {
     std::vector<std::unique_ptr<measure::CheckedKernel>> kernels;
     std::vector<measure::CheckedKernel *> timed;
@@ -358,7 +368,7 @@ llvm::Expected<TuneResult> Tuner::tune(const TuneOptions &options,
   updateBest();
   if (best)
     result.best = *best;
-  if (auto it = done.find(all[0].key()); it != done.end())
+  if (auto it = done.find(defaultKey); it != done.end())
     result.defaultKernel = it->second;
   return result;
 }

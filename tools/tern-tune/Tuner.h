@@ -32,6 +32,7 @@ struct TuneOptions {
   std::optional<Strategy> strategy;
   std::optional<Packing> packing;
   std::optional<int64_t> tileN;
+  KernelAttr kernel; // set: measure this kernel only (on `packing`)
   int64_t sliceIndex = 0, sliceCount = 1; // this task's share of an exhaustive list
   int samples = 7;                        // timed samples per candidate
   int finalists = 4;                      // re-timed side by side at the end
@@ -55,8 +56,10 @@ public:
   ~Tuner();
 
   /// The candidates of the request's spaces that fit K and the constraints,
-  /// the default first.
+  /// the default first (or the one kernel asked for).
   std::vector<Candidate> candidates(const TuneOptions &options) const;
+  /// The documented default for the request.
+  Candidate defaultCandidate(const TuneOptions &options) const;
 
   llvm::Expected<TuneResult> tune(const TuneOptions &options,
                                   const std::function<void(const TuneProgress &)> &progress = {});

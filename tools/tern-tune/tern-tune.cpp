@@ -251,8 +251,12 @@ int runShape(int argc, char **argv) {
   tools::ArgParser args("tern-tune shape",
                         "Tune one matmul shape on this machine: compile candidates, check each "
                         "bit-exact against the reference, time it, and record it in the database");
+  std::string kernel;
   args.option("shape", &shape, "NxK", "the matmul's weight shape, e.g. 2560x6912");
   args.option("m", &m, "M", "activation rows (1: decode, weights from DRAM; default 1)");
+  args.option("kernel", &kernel, "ATTR",
+              "measure only this #tern.kernel (on --packing, else the strategy's default "
+              "packing) and record it, e.g. to compare a hand-picked kernel with the tuned ones");
   common.add(args);
   shapeArgs.add(args);
   if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
@@ -267,6 +271,14 @@ int runShape(int argc, char **argv) {
   options.run = runId();
   if (std::string error = shapeArgs.fill(options); !error.empty())
     return fail(error);
+  if (!kernel.empty()) {
+    options.kernel = llvm::dyn_cast_or_null<KernelAttr>(mlir::parseAttribute(kernel, &context()));
+    if (!options.kernel)
+      return fail("--kernel '" + kernel + "' is not a #tern.kernel attribute");
+    if (options.strategy && *options.strategy != options.kernel.getStrategy())
+      return fail("--kernel is a " + stringifyStrategy(options.kernel.getStrategy()).str() +
+                  " kernel, but --strategy asks for " + stringifyStrategy(*options.strategy).str());
+  }
   auto target = resolveTarget("host", "", "");
   if (!target)
     return fail(target.takeError());
