@@ -81,7 +81,9 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
     * `streams`: mfree: K is split into this many contiguous ranges read
       side by side, so that each thread keeps several sequential memory
       streams in flight, and the weights are stored in as many K slabs, so
-      that each range is one sequential stream across consecutive blocks;
+      that each range is one sequential stream across consecutive blocks
+      (a kernel that first decodes a block into a panel reads the panel as
+      one stream);
       amx: the K slabs the weights are stored in (1 unless they are shared
       with an mfree kernel of more streams); simt: the slices of K the threads of a warp split
       each row into; mma: weight tiles of 8 rows per warp (a block has

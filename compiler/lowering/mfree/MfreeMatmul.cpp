@@ -102,9 +102,10 @@ public:
     if (decode != Decode::Ternary && tileM > 1 && k * layout.p.tileN <= kMaxPanelBytes)
       decode = Decode::Panel;
     // Reading the weights directly, stream s is K slab s (one, where K is
-    // too short for more).
-    if (decode != Decode::Panel)
-      streams = layout.slabs();
+    // too short for more). The panel is in L1 or L2: one stream, and the
+    // slabs only matter to its decoding (which keeps int16 runs for prefill
+    // on weights a decode kernel stored in slabs).
+    streams = decode == Decode::Panel ? 1 : layout.slabs();
     if (target && decode != Decode::Base3Linear && decode != Decode::Ternary && streams == 1 &&
         lookupTargetBackend(target->arch)->prefersInt16Vdot(*target, lanes))
       int16Run = kMaxInt16Steps / layout.planes();
