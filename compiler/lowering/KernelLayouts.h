@@ -12,9 +12,11 @@ namespace tern {
 /// slabs. mfree reads them side by side; amx takes them where it shares the
 /// weights with such a kernel. (The GPU strategies' streams divide their
 /// threads' work; lut reads one stream.)
+inline bool readsSlabs(Strategy strategy) {
+  return strategy == Strategy::mfree || strategy == Strategy::amx;
+}
 inline int64_t kernelSlabs(KernelAttr kernel) {
-  bool slabbed = kernel.getStrategy() == Strategy::mfree || kernel.getStrategy() == Strategy::amx;
-  return slabbed ? kernel.getStreams() : 1;
+  return readsSlabs(kernel.getStrategy()) ? kernel.getStreams() : 1;
 }
 
 /// `kernel` reading its weights in `slabs` K slabs; null where its strategy
@@ -22,7 +24,7 @@ inline int64_t kernelSlabs(KernelAttr kernel) {
 inline KernelAttr withSlabs(KernelAttr kernel, int64_t slabs) {
   if (kernelSlabs(kernel) == slabs)
     return kernel;
-  if (kernel.getStrategy() != Strategy::mfree && kernel.getStrategy() != Strategy::amx)
+  if (!readsSlabs(kernel.getStrategy()))
     return nullptr;
   return KernelAttr::get(kernel.getContext(), kernel.getStrategy(), kernel.getLanes(),
                          kernel.getTileN(), kernel.getTileM(), kernel.getUnrollK(),

@@ -62,6 +62,13 @@ Strategy defaultStrategy(mlir::MLIRContext *ctx, const TargetDesc &target,
   return request.packing ? strategyForPacking(*request.packing) : Strategy::mfree;
 }
 
+/// `kernel` reading the K slabs the request fixes, where its strategy can;
+/// else as it is (the weight placement then names the mismatch).
+KernelAttr onRequestedSlabs(KernelAttr kernel, const KernelRequest &request) {
+  KernelAttr slabbed = request.slabs ? withSlabs(kernel, *request.slabs) : nullptr;
+  return slabbed ? slabbed : kernel;
+}
+
 /// The default, with tile_n moved to a fixed layout's where one is asked.
 Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
                            const KernelRequest &request) {
@@ -75,12 +82,8 @@ Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
     kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),
                              unrollK, kernel.getPrefetch(), kernel.getStreams());
   }
-  // Where the slabs cannot be read (a strategy without them), the kernel
-  // stays as it is and the weight placement names the mismatch.
-  if (request.slabs)
-    if (KernelAttr slabbed = withSlabs(kernel, *request.slabs))
-      kernel = slabbed;
-  return {strategy, request.packing.value_or(defaultPacking(strategy)), kernel};
+  return {strategy, request.packing.value_or(defaultPacking(strategy)),
+          onRequestedSlabs(kernel, request)};
 }
 
 } // namespace
@@ -108,13 +111,10 @@ KernelChoice chooseKernel(mlir::MLIRContext *ctx, const TargetDesc &target,
     auto kernel = llvm::dyn_cast_or_null<KernelAttr>(mlir::parseAttribute(row.kernel, ctx));
     if (!strategy || !packing || !kernel)
       continue;
-    Candidate c{*strategy, *packing, kernel};
     // Prefill kernels (the ones asked for fixed slabs) decode each block's
     // weights once, so the slabs they read them from hardly change their
     // time: the measured kernel, reading the fixed slabs.
-    if (request.slabs)
-      if (KernelAttr slabbed = withSlabs(kernel, *request.slabs))
-        c.kernel = slabbed;
+    Candidate c{*strategy, *packing, onRequestedSlabs(kernel, request)};
     if (c.key() == fallback.key())
       defaultUs = row.medianUs;
     bool fits = (!request.strategy || *request.strategy == *strategy) &&
