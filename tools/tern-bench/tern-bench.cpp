@@ -49,9 +49,12 @@ struct KernelRow {
   double bandwidthFraction;
 };
 
-void writeJson(FILE *f, const std::vector<KernelRow> &rows, int64_t threads, double bandwidth) {
-  std::fprintf(f, "{\"cpu\": \"%s\", \"threads\": %lld, \"bandwidth_gbs\": %.3f, \"kernels\": [",
-               tern_cpu_name(), static_cast<long long>(threads), bandwidth);
+void writeJson(FILE *f, const std::vector<KernelRow> &rows, int64_t threads, double bandwidth,
+               const std::string &weightsFrom) {
+  std::fprintf(f,
+               "{\"cpu\": \"%s\", \"threads\": %lld, \"bandwidth_gbs\": %.3f, \"weights\": "
+               "\"%s\", \"kernels\": [",
+               tern_cpu_name(), static_cast<long long>(threads), bandwidth, weightsFrom.c_str());
   for (size_t i = 0; i < rows.size(); ++i) {
     const KernelRow &r = rows[i];
     const tern_kernel_info &info = r.kernel->info();
@@ -71,7 +74,7 @@ void writeJson(FILE *f, const std::vector<KernelRow> &rows, int64_t threads, dou
 int runKernels(int argc, char **argv) {
   std::vector<std::string> dirs;
   int64_t m = 1, threads = 1, samples = 15;
-  std::string jsonPath;
+  std::string jsonPath, weightsFrom;
   tools::ArgParser args("tern-bench kernel",
                         "Check kernels written by `ternc kernel` bit-exact against the reference, "
                         "then time them in interleaved rounds (so that the noise of a shared "
@@ -81,11 +84,19 @@ int runKernels(int argc, char **argv) {
   args.option("threads", &threads, "T", "runtime threads");
   args.alias("t", "threads");
   args.option("samples", &samples, "S", "timed rounds of >= 20 ms per kernel (default 15)");
+  args.option("weights", &weightsFrom, "dram|cache",
+              "where each call finds its weights: dram (a fresh copy each call, as a model "
+              "reads them; the default for --m 1) or cache (the same copy every call, the "
+              "default for larger M)");
   args.option("json", &jsonPath, "FILE", "also write the results as JSON");
   if (int rc = args.parseCommandLine(argc, argv); rc >= 0)
     return rc;
   if (dirs.empty())
     return fail("no kernel directories given (see --help)");
+  if (weightsFrom.empty())
+    weightsFrom = m == 1 ? "dram" : "cache";
+  if (weightsFrom != "dram" && weightsFrom != "cache")
+    return fail("--weights must be dram or cache, got '" + weightsFrom + "'");
   if (m < 1 || threads < 1 || samples < 1)
     return fail("--m, --threads and --samples must be at least 1");
 
@@ -122,10 +133,11 @@ int runKernels(int argc, char **argv) {
     rows.push_back({dir, kernel.get(), {}, 0});
     kernels.push_back(std::move(kernel));
   }
-  // With m = 1 weights come from DRAM, as in decoding; with larger m they
-  // are reused across rows and stay in cache, as in prefill.
+  // A model reads each matmul's weights from DRAM once a call. With m = 1
+  // that is all a kernel does; with larger m the rows reuse them, and
+  // timing them from cache isolates the arithmetic.
   std::unique_ptr<measure::WeightStream> stream;
-  if (m == 1)
+  if (weightsFrom == "dram")
     stream = std::make_unique<measure::WeightStream>();
   // GPU kernels read their weights from GPU memory, measured against the
   // GPU's own bandwidth.
@@ -187,7 +199,7 @@ int runKernels(int argc, char **argv) {
     FILE *f = std::fopen(jsonPath.c_str(), "w");
     if (!f)
       return fail("cannot write " + jsonPath);
-    writeJson(f, rows, threads, bandwidth);
+    writeJson(f, rows, threads, bandwidth, weightsFrom);
     std::fclose(f);
   }
   kernels.clear();
