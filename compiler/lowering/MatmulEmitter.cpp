@@ -110,10 +110,10 @@ Value MatmulEmitter::loadWeights(VectorType type, Value offset, int64_t prefetch
   return loaded;
 }
 
-void MatmulEmitter::prefetchWeights(Value offset) {
+void MatmulEmitter::prefetchWeights(Value offset, int locality) {
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Value address = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights, ValueRange{offset});
-  LLVM::Prefetch::create(b, loc, address, /*rw=*/0, prefetchLocality, /*cache=*/1);
+  LLVM::Prefetch::create(b, loc, address, /*rw=*/0, locality, /*cache=*/1);
 }
 
 void MatmulEmitter::prefetchRange(Value offset, int64_t bytes) {

@@ -55,7 +55,9 @@ protected:
   /// A vector of packed weights at byte `offset`, asking for the bytes
   /// `prefetchBytes` further on (0: none) since decoding streams them once.
   mlir::Value loadWeights(mlir::VectorType type, mlir::Value offset, int64_t prefetchBytes);
-  void prefetchWeights(mlir::Value offset);
+  void prefetchWeights(mlir::Value offset) { prefetchWeights(offset, prefetchLocality); }
+  /// With LLVM's locality hint 0-3 (3: into L1, 2: into L2).
+  void prefetchWeights(mlir::Value offset, int locality);
   /// Prefetches every cache line of [offset, offset + bytes): the start of a
   /// block, which the steady-state prefetches of the previous block only
   /// cover when that block ran on the same thread.
