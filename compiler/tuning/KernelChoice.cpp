@@ -57,7 +57,8 @@ Strategy defaultStrategy(mlir::MLIRContext *ctx, const TargetDesc &target,
                       *request.packing == Packing::base3) &&
                      backend->vectorLanes(target) == 16;
   if (request.m > 1 && mfreeLayout &&
-      amxSupports(target, request.k, request.tileN.value_or(defaultAmxKernel(ctx).getTileN())))
+      amxSupports(target, request.k, request.tileN.value_or(defaultAmxKernel(ctx).getTileN()),
+                  /*unrollK=*/1))
     return Strategy::amx;
   return request.packing ? strategyForPacking(*request.packing) : Strategy::mfree;
 }
@@ -75,9 +76,12 @@ Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
   Strategy strategy = request.strategy.value_or(defaultStrategy(ctx, target, request));
   KernelAttr kernel = defaultKernel(ctx, target, strategy, request.m);
   if (request.tileN && *request.tileN != kernel.getTileN()) {
-    // amx steps over whole groups of weight tiles: two where they pair up.
+    // amx pairs blocks whose weight tiles do not divide into its groups,
+    // where the decoded pair fits the stack; else it steps one tile at a time.
     int64_t unrollK = kernel.getUnrollK();
-    if (strategy == Strategy::amx && (*request.tileN / kernel.getLanes()) % unrollK != 0)
+    if (strategy == Strategy::amx &&
+        ((2 * *request.tileN / kernel.getLanes()) % unrollK != 0 ||
+         !amxSupports(target, request.k, *request.tileN, unrollK)))
       unrollK = 1;
     kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),
                              unrollK, kernel.getPrefetch(), kernel.getStreams());

@@ -84,10 +84,12 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
     if (prefetch != 0)
       return emitError() << "an amx kernel does not prefetch (prefetch = 0), got prefetch = "
                          << prefetch;
-    if ((tileN / lanes) % unrollK != 0)
+    // A step's weight tiles divide one block's or, in tasks of two blocks,
+    // a pair's.
+    if ((2 * tileN / lanes) % unrollK != 0)
       return emitError() << "an amx kernel's unroll_k (weight tiles per step) must divide "
-                            "tile_n / 16 = "
-                         << tileN / lanes << ", got " << unrollK;
+                            "2 x tile_n / 16 = "
+                         << 2 * tileN / lanes << ", got " << unrollK;
     // Eight tile registers: activations, weights and the accumulators.
     if (tileM + unrollK + tileM * unrollK > 8)
       return emitError() << "an amx kernel's tiles (tile_m + unroll_k + tile_m x unroll_k) "

@@ -124,12 +124,14 @@ const std::vector<float> &referenceOutput(const Shape &shape, int64_t m,
 /// Compiles the decode default (tile_m = 1), the prefill default (tile_m >
 /// 1), and odd parameters that leave remainders everywhere (with K in 3
 /// slabs for mfree and amx), plus for those two a kernel reading 4 (mfree
-/// decode) or 2 (amx) slabs; returns their artifact directories.
+/// decode) or 2 (amx) slabs, and for amx one whose tasks pair blocks (2
+/// weight tiles a step, 3 a block) over 4 slabs; returns their artifact
+/// directories.
 std::vector<std::string> compileSpecs(const std::string &variant, const Kind &kind,
                                       const Shape &shape, const TargetDesc &target) {
   int64_t lanes = lookupTargetBackend(target.arch)->vectorLanes(target);
   bool slabbed = kind.strategy == Strategy::mfree || kind.strategy == Strategy::amx;
-  std::vector<MatmulKernelSpec> specs(slabbed ? 4 : 3);
+  std::vector<MatmulKernelSpec> specs(kind.strategy == Strategy::amx ? 5 : slabbed ? 4 : 3);
   specs[0].m = 1;
   specs[1].m = 128;
   switch (kind.strategy) {
@@ -146,6 +148,7 @@ std::vector<std::string> compileSpecs(const std::string &variant, const Kind &ki
   case Strategy::amx: // steps of 48 rows: the last one's tiles overlap
     specs[2].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 48, 3, 1, 0, 3);
     specs[3].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 32, 2, 2, 0, 2);
+    specs[4].kernel = KernelAttr::get(&context(), Strategy::amx, 16, 48, 2, 2, 0, 4);
     break;
   case Strategy::mma: // one warp of 3 weight tiles, 32 activation rows, 3 K steps a loop
     specs[2].kernel = KernelAttr::get(&context(), Strategy::mma, 8, 24, 2, 3, 0, 3);

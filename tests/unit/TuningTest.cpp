@@ -328,7 +328,11 @@ TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
   KernelAttr odd = chooseKernel(&context(), *target, prefill, nullptr).candidate.kernel;
   EXPECT_EQ(odd.getStrategy(), Strategy::amx);
   EXPECT_EQ(odd.getTileN(), 48);
-  EXPECT_EQ((48 / 16) % odd.getUnrollK(), 0) << "an amx kernel must step over whole weight tiles";
+  // Two weight tiles a step, in tasks of two blocks of three.
+  EXPECT_EQ(odd.getUnrollK(), 2);
+  // Where two decoded blocks would not fit the stack budget, one tile a step.
+  KernelRequest deepOdd{128, 256, 16384, 2, std::nullopt, std::nullopt, 48, std::nullopt};
+  EXPECT_EQ(chooseKernel(&context(), *target, deepOdd, nullptr).candidate.kernel.getUnrollK(), 1);
   prefill.packing = Packing::base3;
   EXPECT_EQ(chooseKernel(&context(), *target, prefill, nullptr).candidate.strategy, Strategy::amx);
   prefill.packing = Packing::lut3;

@@ -7,9 +7,11 @@
 //
 // The mfree layouts already have the weight tile's shape: a 64-byte vector
 // of a chunk's plane (i2) or digit (base3) is four consecutive K values for
-// each of 16 output rows, i.e. one row of a weight tile. So, per block of
-// tile_n output rows (the parallel dimension), with a stack panel of K/64 x
-// tile_n/16 weight tiles (base3: all decoded before the first step, its
+// each of 16 output rows, i.e. one row of a weight tile. So, per task of
+// one block of tile_n output rows (the parallel dimension), or two where
+// unroll_k does not divide a block's tile_n/16 (e.g. 2 of 3 with tile_n 48,
+// a layout the decode kernels may choose), with a stack panel of K/64 x
+// the task's weight tiles (base3: all decoded before the first step, its
 // chunks of 20 K values not lining up with steps of 64):
 //   for each group of unroll_k weight tiles (16 output rows each):
 //     for each step of tile_m activation tiles (16 rows each):
@@ -21,7 +23,7 @@
 //       every tile of this one by its scale and store it in y, so that
 //       this vector work runs beside the tile products (the last step's
 //       rows are stored after its products); the K steps of the steps
-//       after the first also prefetch a share of the next block's
+//       after the first also prefetch a share of the next task's
 //       weights, which would otherwise arrive from DRAM only as the first
 //       step decodes them, slower than the tiles consume them.
 // The weights are exact signed bytes, so no row sums are needed.
@@ -52,6 +54,9 @@ constexpr int64_t kTileRows = 16;  // rows of every tile
 constexpr int64_t kTileBytes = 64; // bytes of an int8 tile row
 constexpr int64_t kChunksPerStep = kTileBytes / 16; // i2 chunks (16 K values) per K step
 
+/// slabStarts of each block of a task.
+using TaskStarts = SmallVector<SmallVector<Value>>;
+
 class AmxEmitter : MatmulEmitter {
 public:
   AmxEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
@@ -62,6 +67,9 @@ public:
     layout.p = weightLayout(kernel, packing, n, k);
     aTiles = kernel.getTileM();
     wTiles = kernel.getUnrollK();
+    blockTiles = layout.vectorsPerChunk();
+    taskBlocks = amxTaskBlocks(layout.p.tileN, wTiles);
+    taskTiles = taskBlocks * blockTiles;
     byteType = VectorType::get({kTileBytes}, b.getI8Type());
     aTileType = amx::TileType::get({kTileRows, kTileBytes}, b.getI8Type());
     accTileType = amx::TileType::get({kTileRows, kTileRows}, b.getI32Type());
@@ -100,19 +108,31 @@ private:
     return padded;
   }
 
-  /// The parallel loop over blocks, reading activation tiles from `source`
+  /// Where each block of task `task` starts, slab by slab (slabStarts); a
+  /// block past the last (the last task of an odd count) reads the last
+  /// block's weights, which only rows that are not stored multiply.
+  TaskStarts taskStarts(Value task) {
+    TaskStarts starts;
+    for (int64_t j = 0; j < taskBlocks; ++j)
+      starts.push_back(slabStarts(
+          layout, arith::MinUIOp::create(b, loc, add(mul(task, index(taskBlocks)), index(j)),
+                                         index(layout.blocks() - 1))));
+    return starts;
+  }
+
+  /// The parallel loop over tasks, reading activation tiles from `source`
   /// (sourceRows >= 16 rows) and storing the first `rows` rows of y.
   void emitBlocks(Value source, Value sourceRows, Value rows) {
-    int64_t steps = k / kTileBytes, groups = layout.vectorsPerChunk();
+    int64_t steps = k / kTileBytes, tasks = llvm::divideCeil(layout.blocks(), taskBlocks);
     int64_t sumRows = aTiles * wTiles * kTileRows;
-    emitParallel(index(layout.blocks()), [&](Value block) {
-      SmallVector<Value> weightStarts = slabStarts(layout, block);
-      SmallVector<Value> nextStarts = slabStarts(
-          layout, arith::MinUIOp::create(b, loc, add(block, index(1)), index(layout.blocks() - 1)));
-      Value firstRow = mul(block, index(layout.p.tileN));
-      // Weight tile (step, group) is rows [(step * groups + group) * 16, +16).
+    emitParallel(index(tasks), [&](Value task) {
+      TaskStarts weightStarts = taskStarts(task);
+      TaskStarts nextStarts =
+          taskStarts(arith::MinUIOp::create(b, loc, add(task, index(1)), index(tasks - 1)));
+      Value firstRow = mul(task, index(taskBlocks * layout.p.tileN));
+      // Weight tile (step, tile) is rows [(step * taskTiles + tile) * 16, +16).
       auto panel = memref::AllocaOp::create(
-          b, loc, MemRefType::get({steps * groups * kTileRows, kTileBytes}, b.getI8Type()),
+          b, loc, MemRefType::get({steps * taskTiles * kTileRows, kTileBytes}, b.getI8Type()),
           ValueRange{}, b.getI64IntegerAttr(64));
       // Two sets of accumulator rows, one per parity of the step: a step's
       // tile products run while the previous step's rows are scaled and
@@ -136,20 +156,20 @@ private:
         return mul(parity, index(sumRows));
       };
       // base3 chunks (20 K values) do not line up with K steps (64): the
-      // block is decoded whole before its first step.
+      // task's blocks are decoded whole before the first step.
       if (packing == Packing::base3)
-        decodeBase3Block(weightStarts, panel, groups);
-      emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
-        for (int64_t group = 0; group < groups; group += wTiles) {
+        decodeBase3Blocks(weightStarts, panel);
+      // The steps of rows after the first prefetch the next task's blocks.
+      Value laterSteps = arith::DivUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, rows, index(1)), stepRows);
+      emitForValidRows(task, tasks, taskBlocks * layout.p.tileN, [&](int64_t validRows) {
+        for (int64_t group = 0; group < taskTiles && group * kTileRows < validRows;
+             group += wTiles) {
           // The first step of rows decodes the i2 weight tiles it
           // multiplies, so that the decoding overlaps the tile products;
           // later steps reuse them.
-          // The steps of rows after the first prefetch the next block.
-          Value laterSteps = arith::DivUIOp::create(
-              b, loc, arith::SubIOp::create(b, loc, rows, index(1)), stepRows);
-          multiplyTiles(source, panel, sums, index(0), startsAt(index(0)), steps, groups, group,
-                        packing == Packing::i2 ? ArrayRef<Value>(weightStarts) : ArrayRef<Value>(),
-                        nullptr);
+          multiplyTiles(source, panel, sums, index(0), startsAt(index(0)), steps, group,
+                        packing == Packing::i2 ? &weightStarts : nullptr, nullptr, nullptr);
           {
             auto mLoop = scf::ForOp::create(b, loc, stepRows, rows, stepRows);
             OpBuilder::InsertionGuard guard(b);
@@ -159,13 +179,13 @@ private:
             Value previous = arith::SubIOp::create(b, loc, m0, stepRows);
             PendingRows pending{sums, setOf(previous), previous, firstRow, group, validRows};
             // Later step i of pass p prefetches share i * passes + p.
-            int64_t passes = groups / wTiles;
+            int64_t passes = taskTiles / wTiles;
             Value laterStep = arith::SubIOp::create(
                 b, loc, arith::DivUIOp::create(b, loc, m0, stepRows), index(1));
-            NextBlock next{nextStarts, add(mul(laterStep, index(passes)), index(group / wTiles)),
-                           mul(laterSteps, index(passes))};
-            multiplyTiles(source, panel, sums, setOf(m0), startsAt(m0), steps, groups, group,
-                          {}, &pending, &next);
+            NextTask next{nextStarts, add(mul(laterStep, index(passes)), index(group / wTiles)),
+                          mul(laterSteps, index(passes))};
+            multiplyTiles(source, panel, sums, setOf(m0), startsAt(m0), steps, group, nullptr,
+                          &pending, &next);
           }
           // The last step's rows; its tiles may overlap an earlier step's.
           Value lastM0 = mul(arith::DivUIOp::create(
@@ -188,45 +208,49 @@ private:
     int64_t group, validRows;
   };
 
-  /// The next block's weights, prefetched into L2 in `shares` equal parts:
-  /// one per step of rows after the first and pass over the groups, the
-  /// `share`-th now. (2560x2560, m = 128, 2 threads, weights from DRAM:
-  /// 419 against 436 us a call.)
-  struct NextBlock {
-    ArrayRef<Value> starts; // slabStarts
+  /// The next task's weights, prefetched into L2 in `shares` equal parts:
+  /// one per step of rows after the first and pass over the groups of weight
+  /// tiles, the `share`-th now. (2560x2560, m = 128, 2 threads, weights from
+  /// DRAM: 419 against 436 us a call.)
+  struct NextTask {
+    const TaskStarts &starts;
     Value share, shares;
   };
 
-  /// Prefetches the part of the next block's weights for K step `step` of
-  /// share `next.share`: spread evenly over the shares' K steps, slab by slab.
-  void prefetchNextBlock(const NextBlock &next, Value step, int64_t steps) {
+  /// Prefetches the part of the next task's weights for K step `step` of
+  /// share `next.share`: spread evenly over the shares' K steps, slab by
+  /// slab of each block.
+  void prefetchNextTask(const NextTask &next, Value step, int64_t steps) {
     Value stepsInShares = mul(next.shares, index(steps));
     Value stepIndex = add(mul(next.share, index(steps)), step);
-    for (int64_t slab = 0; slab < layout.slabs(); ++slab) {
-      int64_t lines = (layout.chunksInSlab(slab) * layout.chunkBytes() + 63) / 64;
-      Value linesPerStep = arith::DivUIOp::create(
-          b, loc, add(index(lines - 1), stepsInShares), stepsInShares);
-      Value first = mul(stepIndex, linesPerStep);
-      auto lineLoop = scf::ForOp::create(b, loc, first, add(first, linesPerStep), index(1));
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(lineLoop.getBody());
-      prefetchWeights(add(next.starts[slab], toI64(mul(lineLoop.getInductionVar(), index(64)))),
-                      /*locality=*/2);
-    }
+    for (ArrayRef<Value> blockStarts : next.starts)
+      for (int64_t slab = 0; slab < layout.slabs(); ++slab) {
+        int64_t lines = (layout.chunksInSlab(slab) * layout.chunkBytes() + 63) / 64;
+        Value linesPerStep = arith::DivUIOp::create(
+            b, loc, add(index(lines - 1), stepsInShares), stepsInShares);
+        Value first = mul(stepIndex, linesPerStep);
+        auto lineLoop = scf::ForOp::create(b, loc, first, add(first, linesPerStep), index(1));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(lineLoop.getBody());
+        prefetchWeights(
+            add(blockStarts[slab], toI64(mul(lineLoop.getInductionVar(), index(64)))),
+            /*locality=*/2);
+      }
   }
 
-  /// Weight tile (step, group) of the panel <- the block's weights at
-  /// `weightStarts` (slabStarts), as signed bytes: the four chunks of the step, each
-  /// group's 64-byte vector split into its four planes.
-  void decodeTile(ArrayRef<Value> weightStarts, Value panel, Value step, int64_t groups, int64_t group) {
+  /// Weight tile (step, tile) of the panel <- the task's weights at
+  /// `weightStarts`, as signed bytes: the four chunks of the step, the
+  /// tile's 64-byte vector of each (group tile % blockTiles of block
+  /// tile / blockTiles) split into its four planes.
+  void decodeTile(const TaskStarts &weightStarts, Value panel, Value step, int64_t tile) {
     Value one = splat(byteType, 1);
-    Value tileRow = mul(add(mul(step, index(groups)), index(group)), index(kTileRows));
+    Value tileRow = mul(add(mul(step, index(taskTiles)), index(tile)), index(kTileRows));
     for (int64_t c = 0; c < kChunksPerStep; ++c) {
       Value chunk = add(mul(step, index(kChunksPerStep)), index(c));
-      Value packed = loadWeights(
-          byteType,
-          add(chunkOffset(layout, weightStarts, chunk, -1), i64(group * layout.vectorBytes())),
-          0);
+      Value packed = loadWeights(byteType,
+                                 add(chunkOffset(layout, weightStarts[tile / blockTiles], chunk, -1),
+                                     i64(tile % blockTiles * layout.vectorBytes())),
+                                 0);
       for (int64_t plane = 0; plane < 4; ++plane) {
         Value signedWeights = arith::SubIOp::create(b, loc, unpackI2(packed, plane), one);
         Value row = add(tileRow, index(c * MfreeLayout::kBytesPerLane + plane));
@@ -235,23 +259,24 @@ private:
     }
   }
 
-  /// The whole panel <- the block's base3 weights at `weightStarts`: digit s of
-  /// the bytes of group g's vector of chunk c is the tile row of K values
-  /// 20c + 4s .. +3, quad q = 5c + s, i.e. row q % 16 of weight tile
-  /// (q / 16, g), as signed bytes.
-  void decodeBase3Block(ArrayRef<Value> weightStarts, Value panel, int64_t groups) {
+  /// The whole panel <- the task's base3 weights at `weightStarts`: digit s
+  /// of the bytes of group g's vector of chunk c of block j is the tile row
+  /// of K values 20c + 4s .. +3, quad q = 5c + s, i.e. row q % 16 of weight
+  /// tile (q / 16, j blockTiles + g), as signed bytes.
+  void decodeBase3Blocks(const TaskStarts &weightStarts, Value panel) {
     Value one = splat(byteType, 1);
     int64_t planes = layout.planes(), quads = k / MfreeLayout::kBytesPerLane;
     auto decodeChunk = [&](Value chunk, int64_t chunkPlanes) {
-      for (int64_t g = 0; g < groups; ++g) {
+      for (int64_t t = 0; t < taskTiles; ++t) {
         Value x = loadWeights(byteType,
-                              add(chunkOffset(layout, weightStarts, chunk, -1),
-                                  i64(g * layout.vectorBytes())),
+                              add(chunkOffset(layout, weightStarts[t / blockTiles], chunk, -1),
+                                  i64(t % blockTiles * layout.vectorBytes())),
                               0);
         for (int64_t s = 0; s < chunkPlanes; ++s) {
           Value quad = add(mul(chunk, index(planes)), index(s));
-          Value tile = add(mul(arith::DivUIOp::create(b, loc, quad, index(kTileRows)), index(groups)),
-                           index(g));
+          Value tile = add(
+              mul(arith::DivUIOp::create(b, loc, quad, index(kTileRows)), index(taskTiles)),
+              index(t));
           Value row = add(mul(tile, index(kTileRows)),
                           arith::RemUIOp::create(b, loc, quad, index(kTileRows)));
           vector::StoreOp::create(b, loc, arith::SubIOp::create(b, loc, base3Digit(x), one), panel,
@@ -278,8 +303,8 @@ private:
   /// work beside the tile products (after the loop where K has fewer steps). Each K step
   /// prefetches its part of `next` where it is set.
   void multiplyTiles(Value source, Value panel, Value sums, Value set, ArrayRef<Value> starts,
-                     int64_t steps, int64_t groups, int64_t group, ArrayRef<Value> decodeFrom,
-                     const PendingRows *pending, const NextBlock *next = nullptr) {
+                     int64_t steps, int64_t group, const TaskStarts *decodeFrom,
+                     const PendingRows *pending, const NextTask *next) {
     SmallVector<Value> init;
     for (int64_t i = 0; i < aTiles * wTiles; ++i)
       init.push_back(amx::TileZeroOp::create(b, loc, accTileType));
@@ -291,9 +316,9 @@ private:
       Value col = mul(step, index(kTileBytes));
       SmallVector<Value> weightTiles, activationTiles, acc(kLoop.getRegionIterArgs());
       for (int64_t w = 0; w < wTiles; ++w) {
-        if (!decodeFrom.empty())
-          decodeTile(decodeFrom, panel, step, groups, group + w);
-        Value row = mul(add(mul(step, index(groups)), index(group + w)), index(kTileRows));
+        if (decodeFrom)
+          decodeTile(*decodeFrom, panel, step, group + w);
+        Value row = mul(add(mul(step, index(taskTiles)), index(group + w)), index(kTileRows));
         weightTiles.push_back(
             amx::TileLoadOp::create(b, loc, aTileType, panel, ValueRange{row, index(0)}));
       }
@@ -307,7 +332,7 @@ private:
                                       /*isZextLhs=*/false, /*isZextRhs=*/false);
         }
       if (next)
-        prefetchNextBlock(*next, step, steps);
+        prefetchNextTask(*next, step, steps);
       if (pending) {
         auto inTile = scf::IfOp::create(
             b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, step, index(kTileRows)),
@@ -368,15 +393,22 @@ private:
   Packing packing;
   MfreeLayout layout;
   int64_t aTiles, wTiles;
+  // A task (one iteration of the parallel loop) covers taskBlocks blocks
+  // of blockTiles weight tiles each.
+  int64_t blockTiles, taskBlocks, taskTiles;
   VectorType byteType;
   amx::TileType aTileType, accTileType;
 };
 
 } // namespace
 
-bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN) {
+int64_t amxTaskBlocks(int64_t tileN, int64_t unrollK) {
+  return (tileN / kTileRows) % unrollK == 0 ? 1 : 2;
+}
+
+bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN, int64_t unrollK) {
   return target.arch == "x86_64" && target.hasFeature("amx-int8") && k % kTileBytes == 0 &&
-         tileN % kTileRows == 0 && k * tileN <= kMaxPanelBytes;
+         tileN % kTileRows == 0 && k * tileN * amxTaskBlocks(tileN, unrollK) <= kMaxPanelBytes;
 }
 
 LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
@@ -391,10 +423,11 @@ LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands, const 
   if (k % kTileBytes != 0)
     return op.emitOpError("the amx strategy needs K to be a multiple of 64, got ") << k;
   int64_t tileN = op.getKernel().getTileN();
-  if (k * tileN > kMaxPanelBytes)
-    return op.emitOpError("the amx strategy keeps a block's decoded weights (K x tile_n = ")
-           << k * tileN << " bytes) on the stack, at most " << kMaxPanelBytes
-           << "; use a smaller tile_n";
+  int64_t taskRows = tileN * amxTaskBlocks(tileN, op.getKernel().getUnrollK());
+  if (k * taskRows > kMaxPanelBytes)
+    return op.emitOpError("the amx strategy keeps a task's decoded weights (K x ")
+           << taskRows << " rows = " << k * taskRows << " bytes) on the stack, at most "
+           << kMaxPanelBytes << "; use a smaller tile_n";
   AmxEmitter(op, operands, target, rewriter).emit();
   rewriter.eraseOp(op);
   return success();

@@ -13,9 +13,15 @@ namespace tern {
 mlir::LogicalResult lowerAmxMatmul(MatmulOp op, const MatmulOperands &operands,
                                    const TargetDesc *target, mlir::RewriterBase &rewriter);
 
+/// How many blocks of `tileN` output rows one task of the amx strategy (an
+/// iteration of its parallel loop) covers: two where the `unrollK` weight
+/// tiles of a step do not divide a block's tile_n / 16 (e.g. 2 of 3), one
+/// otherwise.
+int64_t amxTaskBlocks(int64_t tileN, int64_t unrollK);
+
 /// Whether the amx strategy can run a matmul of K = `k` in blocks of `tileN`
-/// output rows on `target`.
-bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN);
+/// output rows with `unrollK` weight tiles a step on `target`.
+bool amxSupports(const TargetDesc &target, int64_t k, int64_t tileN, int64_t unrollK);
 
 /// The documented default: blocks of 64 output rows (the decode kernels'
 /// layout), 2 x 2 accumulator tiles (32 activation rows by 32 output rows per

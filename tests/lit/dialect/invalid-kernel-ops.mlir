@@ -258,8 +258,8 @@ func.func private @amx_lanes() attributes {k = #tern.kernel<amx, lanes = 8, tile
 
 // -----
 
-// expected-error @+1 {{an amx kernel's unroll_k (weight tiles per step) must divide tile_n / 16 = 3, got 2}}
-func.func private @amx_groups() attributes {k = #tern.kernel<amx, lanes = 16, tile_n = 48, tile_m = 1, unroll_k = 2>}
+// expected-error @+1 {{an amx kernel's unroll_k (weight tiles per step) must divide 2 x tile_n / 16 = 8, got 3}}
+func.func private @amx_groups() attributes {k = #tern.kernel<amx, lanes = 16, tile_n = 64, tile_m = 1, unroll_k = 3>}
 
 // -----
 
