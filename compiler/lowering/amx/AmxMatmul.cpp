@@ -220,7 +220,7 @@ private:
   /// The next task's weights, prefetched into L2 in equal shares, one per
   /// step of rows after the first and pass over the groups of weight tiles:
   /// `share` is the one now. (2560x2560, m = 128, 2 threads, weights from
-  /// DRAM: 419 against 436 us a call.)
+  /// DRAM: 430 against 448 us a call.)
   struct NextTask {
     const TaskStarts &starts;
     ArrayRef<Value> linesPerStep; // of each slab: its lines over the shares' K steps
@@ -244,7 +244,6 @@ private:
             /*locality=*/2);
       }
   }
-
 
   /// Weight tile (step, tile) of the panel <- the task's weights at
   /// `weightStarts`, as signed bytes: the four chunks of the step, the
@@ -306,8 +305,8 @@ private:
 
   /// sums[set...] <- the accumulator tiles of activation tiles at `starts`
   /// times weight tiles [group, group + wTiles), over all of K; each weight
-  /// tile is first decoded from the block's weights (slabStarts) in
-  /// `decodeFrom` where it is set. Row r of the `pending` step is stored in K step r, its vector
+  /// tile is first decoded from the task's weights in `decodeFrom` where it
+  /// is set. Row r of the `pending` step is stored in K step r, its vector
   /// work beside the tile products (after the loop where K has fewer steps). Each K step
   /// prefetches its part of `next` where it is set.
   void multiplyTiles(Value source, Value panel, Value sums, Value set, ArrayRef<Value> starts,
