@@ -128,7 +128,7 @@ Measurement Tuner::measure(const Candidate &c, const Compiled &compiled,
     return m;
   }
   measure::Timing t = measure::timeInterleaved({kernel.get()}, runtime_,
-                                               options.m == 1 ? stream_.get() : nullptr,
+                                               stream_.get(),
                                                options.samples)[0];
   m.medianUs = t.median * 1e6;
   m.minUs = t.min * 1e6;
@@ -138,7 +138,9 @@ Measurement Tuner::measure(const Candidate &c, const Compiled &compiled,
 
 llvm::Expected<TuneResult> Tuner::tune(const TuneOptions &options,
                                        const std::function<void(const TuneProgress &)> &progress) {
-  if (options.m == 1 && !stream_)
+  // Every call reads a fresh copy of the weights from DRAM, as a model's
+  // decode steps and prefills do.
+  if (!stream_)
     stream_ = std::make_unique<measure::WeightStream>();
   TuningKey key = TuningKey::of(target_, options.n, options.k, options.m, options.threads);
   std::vector<Candidate> all = candidates(options);
@@ -354,7 +356,7 @@ llvm::Expected<TuneResult> Tuner::tune(const TuneOptions &options,
       kernels.push_back(std::move(kernel));
     }
     std::vector<measure::Timing> timings = measure::timeInterleaved(
-        timed, runtime_, options.m == 1 ? stream_.get() : nullptr, 15);
+        timed, runtime_, stream_.get(), 15);
     for (size_t i = 0; i < timed.size(); ++i) {
       Measurement &m = done[timedKeys[i]];
       m.medianUs = timings[i].median * 1e6;

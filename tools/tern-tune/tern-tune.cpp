@@ -253,7 +253,7 @@ int runShape(int argc, char **argv) {
                         "bit-exact against the reference, time it, and record it in the database");
   std::string kernel;
   args.option("shape", &shape, "NxK", "the matmul's weight shape, e.g. 2560x6912");
-  args.option("m", &m, "M", "activation rows (1: decode, weights from DRAM; default 1)");
+  args.option("m", &m, "M", "activation rows (1: decode; default 1); every call reads its weights from DRAM, as in a model");
   args.option("kernel", &kernel, "ATTR",
               "measure only this #tern.kernel (on --packing, else the strategy's default "
               "packing) and record it, e.g. to compare a hand-picked kernel with the tuned ones");
