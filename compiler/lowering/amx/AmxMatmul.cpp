@@ -160,10 +160,13 @@ private:
       if (packing == Packing::base3)
         decodeBase3Blocks(weightStarts, panel);
       // The steps of rows after the first prefetch the next task's blocks,
-      // in one share per such step and pass over the groups of weight tiles.
+      // in one share per such step and pass over the groups of weight tiles;
+      // where there are none (at most 16 tile_m rows), the first step does.
       int64_t passes = taskTiles / wTiles;
       Value laterSteps = arith::DivUIOp::create(
           b, loc, arith::SubIOp::create(b, loc, rows, index(1)), stepRows);
+      Value firstStepPrefetches = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                                        laterSteps, index(0));
       Value shareSteps = mul(arith::MaxUIOp::create(b, loc, laterSteps, index(1)),
                              index(passes * steps));
       SmallVector<Value> linesPerStep; // of each slab
@@ -178,8 +181,10 @@ private:
           // The first step of rows decodes the i2 weight tiles it
           // multiplies, so that the decoding overlaps the tile products;
           // later steps reuse them.
+          NextTask firstNext{nextStarts, linesPerStep, index(group / wTiles),
+                             firstStepPrefetches};
           multiplyTiles(source, panel, sums, index(0), startsAt(index(0)), steps, group,
-                        packing == Packing::i2 ? &weightStarts : nullptr, nullptr, nullptr);
+                        packing == Packing::i2 ? &weightStarts : nullptr, nullptr, &firstNext);
           {
             auto mLoop = scf::ForOp::create(b, loc, stepRows, rows, stepRows);
             OpBuilder::InsertionGuard guard(b);
@@ -192,7 +197,7 @@ private:
             Value laterStep = arith::SubIOp::create(
                 b, loc, arith::DivUIOp::create(b, loc, m0, stepRows), index(1));
             NextTask next{nextStarts, linesPerStep,
-                          add(mul(laterStep, index(passes)), index(group / wTiles))};
+                          add(mul(laterStep, index(passes)), index(group / wTiles)), nullptr};
             multiplyTiles(source, panel, sums, setOf(m0), startsAt(m0), steps, group, nullptr,
                           &pending, &next);
           }
@@ -218,26 +223,31 @@ private:
   };
 
   /// The next task's weights, prefetched into L2 in equal shares, one per
-  /// step of rows after the first and pass over the groups of weight tiles:
-  /// `share` is the one now. (2560x2560, m = 128, 2 threads, weights from
+  /// step of rows after the first (or the first alone) and pass over the
+  /// groups of weight tiles: `share` is the one now. (2560x2560, m = 128, 2 threads, weights from
   /// DRAM: 430 against 448 us a call.)
   struct NextTask {
     const TaskStarts &starts;
     ArrayRef<Value> linesPerStep; // of each slab: its lines over the shares' K steps
     Value share;
+    Value when; // an i1 the prefetches wait on; null: always
   };
 
   /// Prefetches the part of the next task's weights for K step `step` of
   /// share `next.share`: spread evenly over the shares' K steps, slab by
   /// slab of each block.
   void prefetchNextTask(const NextTask &next, Value step, int64_t steps) {
+    OpBuilder::InsertionGuard guard(b);
+    if (next.when)
+      b.setInsertionPointToStart(
+          scf::IfOp::create(b, loc, next.when, /*withElseRegion=*/false).thenBlock());
     Value stepIndex = add(mul(next.share, index(steps)), step);
     for (ArrayRef<Value> blockStarts : next.starts)
       for (int64_t slab = 0; slab < layout.slabs(); ++slab) {
         Value first = mul(stepIndex, next.linesPerStep[slab]);
         auto lineLoop =
             scf::ForOp::create(b, loc, first, add(first, next.linesPerStep[slab]), index(1));
-        OpBuilder::InsertionGuard guard(b);
+        OpBuilder::InsertionGuard lineGuard(b);
         b.setInsertionPointToStart(lineLoop.getBody());
         prefetchWeights(
             add(blockStarts[slab], toI64(mul(lineLoop.getInductionVar(), index(64)))),
