@@ -299,8 +299,10 @@ INSTANTIATE_TEST_SUITE_P(OnTheGpu, KernelTest,
 
 // AMX tiles (tdpbssd), run where the CPU has them and the OS lets this
 // process use them: ragged N and the 2B4T shapes, m from 1 (a zero-padded
-// tile) to 128.
-const Shape kAmxShapes[] = {{33, 64}, {70, 128}, {17, 192}, {640, 2560}, {2560, 6912}};
+// tile) to 128. 100 rows make three blocks of 48: a kernel pairing blocks
+// ends on a task with one.
+const Shape kAmxShapes[] = {{33, 64},   {70, 128},   {17, 192},
+                            {100, 128}, {640, 2560}, {2560, 6912}};
 INSTANTIATE_TEST_SUITE_P(Amx, KernelTest,
                          ::testing::Combine(::testing::Values(Variant{"amx", "x86_64",
                                                                       "sapphirerapids", ""}),
