@@ -103,8 +103,11 @@ int runKernels(int argc, char **argv) {
   tern_runtime *runtime = tern_runtime_create(static_cast<int>(threads));
   printMachine();
   double bandwidth = measure::measureBandwidth(runtime);
-  std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n\n", static_cast<long long>(threads),
+  std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n", static_cast<long long>(threads),
               bandwidth);
+  std::printf("Weights: %s\n\n", weightsFrom == "dram"
+                                     ? "from DRAM (a fresh copy every call)"
+                                     : "from cache (the same copy every call)");
   int status = 0;
   std::string error;
   std::vector<std::unique_ptr<measure::CheckedKernel>> kernels;
