@@ -97,6 +97,7 @@ int runKernels(int argc, char **argv) {
     weightsFrom = m == 1 ? "dram" : "cache";
   if (weightsFrom != "dram" && weightsFrom != "cache")
     return fail("--weights must be dram or cache, got '" + weightsFrom + "'");
+  bool weightsFromDram = weightsFrom == "dram";
   if (m < 1 || threads < 1 || samples < 1)
     return fail("--m, --threads and --samples must be at least 1");
 
@@ -105,9 +106,8 @@ int runKernels(int argc, char **argv) {
   double bandwidth = measure::measureBandwidth(runtime);
   std::printf("Memory read bandwidth, %lld thread(s): %.1f GB/s\n", static_cast<long long>(threads),
               bandwidth);
-  std::printf("Weights: %s\n\n", weightsFrom == "dram"
-                                     ? "from DRAM (a fresh copy every call)"
-                                     : "from cache (the same copy every call)");
+  std::printf("Weights: %s\n\n", weightsFromDram ? "from DRAM (a fresh copy every call)"
+                                                 : "from cache (the same copy every call)");
   int status = 0;
   std::string error;
   std::vector<std::unique_ptr<measure::CheckedKernel>> kernels;
@@ -140,7 +140,7 @@ int runKernels(int argc, char **argv) {
   // that is all a kernel does; with larger m the rows reuse them, and
   // timing them from cache isolates the arithmetic.
   std::unique_ptr<measure::WeightStream> stream;
-  if (weightsFrom == "dram")
+  if (weightsFromDram)
     stream = std::make_unique<measure::WeightStream>();
   // GPU kernels read their weights from GPU memory, measured against the
   // GPU's own bandwidth.

@@ -202,9 +202,7 @@ private:
                           &pending, &next);
           }
           // The last step's rows; its tiles may overlap an earlier step's.
-          Value lastM0 = mul(arith::DivUIOp::create(
-                                 b, loc, arith::SubIOp::create(b, loc, rows, index(1)), stepRows),
-                             stepRows);
+          Value lastM0 = mul(laterSteps, stepRows);
           Value lastSet = setOf(lastM0);
           SmallVector<Value> lastStarts = startsAt(lastM0);
           for (int64_t t = 0; t < aTiles; ++t)
