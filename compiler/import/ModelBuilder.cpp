@@ -22,9 +22,9 @@ namespace {
 
 class ModelFunctionBuilder {
 public:
-  ModelFunctionBuilder(OpBuilder &b, const ModelConfig &c, Type tableElement, int64_t context,
-                       bool decode)
-      : b(b), c(c), tableElement(tableElement), context(context), decode(decode),
+  ModelFunctionBuilder(OpBuilder &b, const ModelConfig &c, Type tableElement, bool int8Head,
+                       int64_t context, bool decode)
+      : b(b), c(c), tableElement(tableElement), int8Head(int8Head), context(context), decode(decode),
         loc(b.getUnknownLoc()) {}
 
   void build(StringRef name) {
@@ -65,7 +65,14 @@ public:
     Value logits = BufferFromPtrOp::create(
         b, loc, MemRefType::get({ShapedType::kDynamic, c.vocab}, b.getF32Type()), args[8],
         ValueRange{count});
-    LmHeadOp::create(b, loc, selected, table, logits);
+    Value headTable = table, rowScale;
+    if (int8Head) {
+      headTable =
+          weight(weight_names::kInt8Head, MemRefType::get({c.vocab, c.hidden}, b.getI8Type()));
+      rowScale =
+          weight((weight_names::kInt8Head + weight_names::kScaleSuffix).str(), vectorType(c.vocab));
+    }
+    LmHeadOp::create(b, loc, selected, headTable, logits, rowScale);
     func::ReturnOp::create(b, loc);
   }
 
@@ -156,6 +163,7 @@ private:
   OpBuilder &b;
   const ModelConfig &c;
   Type tableElement;
+  bool int8Head;
   int64_t context;
   bool decode;
   Location loc;
@@ -166,7 +174,7 @@ private:
 } // namespace
 
 OwningOpRef<ModuleOp> buildModelModule(MLIRContext *ctx, const ModelConfig &config, DType embedding,
-                                       int64_t context) {
+                                       bool int8Head, int64_t context) {
   ctx->loadDialect<TernDialect, arith::ArithDialect, func::FuncDialect, LLVM::LLVMDialect,
                    memref::MemRefDialect, scf::SCFDialect>();
   OpBuilder b(ctx);
@@ -175,8 +183,8 @@ OwningOpRef<ModuleOp> buildModelModule(MLIRContext *ctx, const ModelConfig &conf
   Type table = embedding == DType::F16 ? Type(b.getF16Type())
                : embedding == DType::F32 ? Type(b.getF32Type())
                                          : Type(b.getBF16Type());
-  ModelFunctionBuilder(b, config, table, context, /*decode=*/false).build(kPrefillSymbol);
-  ModelFunctionBuilder(b, config, table, context, /*decode=*/true).build(kDecodeSymbol);
+  ModelFunctionBuilder(b, config, table, int8Head, context, /*decode=*/false).build(kPrefillSymbol);
+  ModelFunctionBuilder(b, config, table, int8Head, context, /*decode=*/true).build(kDecodeSymbol);
   return module;
 }
 

@@ -31,6 +31,9 @@ inline constexpr llvm::StringLiteral kDecodeSymbol = "tern_model_decode";
 /// whatever the checkpoint format. Per-layer ones start with "layers.".
 namespace weight_names {
 inline constexpr llvm::StringLiteral kEmbedding = "embed_tokens";
+/// The int8 copy of the embedding table the output head reads where asked
+/// for (its scales: kInt8Head + kScaleSuffix).
+inline constexpr llvm::StringLiteral kInt8Head = "lm_head_int8";
 inline constexpr llvm::StringLiteral kFinalNorm = "norm";
 inline constexpr llvm::StringLiteral kLayerPrefix = "layers.";
 inline constexpr llvm::StringLiteral kScaleSuffix = ".scale";
@@ -42,10 +45,12 @@ extern const char *const kNormRoles[4];   // input_layernorm attn_sub_norm post_
 
 /// The model-level tern module of `config` with both entry points. The KV
 /// caches hold `context` positions; the embedding table has element type
-/// `embedding` (as stored in the checkpoint).
+/// `embedding` (as stored in the checkpoint). With `int8Head` the output
+/// head reads kInt8Head, the table in int8 with one f32 scale per row,
+/// instead of the table.
 mlir::OwningOpRef<mlir::ModuleOp> buildModelModule(mlir::MLIRContext *ctx,
                                                    const ModelConfig &config, DType embedding,
-                                                   int64_t context);
+                                                   bool int8Head, int64_t context);
 
 } // namespace tern
 

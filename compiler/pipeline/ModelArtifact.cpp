@@ -1,5 +1,6 @@
 //===- ModelArtifact.cpp --------------------------------------------------===//
 #include "compiler/pipeline/ModelArtifact.h"
+#include "compiler/import/Formats.h"
 #include "compiler/import/ModelBuilder.h"
 #include "compiler/lowering/Passes.h"
 #include "compiler/packing/Layouts.h"
@@ -17,6 +18,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -68,8 +71,31 @@ std::vector<KernelUse> kernelUses(ModuleOp module) {
   return uses;
 }
 
+/// Row `row` of `table` ([vocab, hidden], bf16/f16/f32) as int8 with one
+/// scale: q = round_half_even(x * (127 / amax)), scale = amax / 127, amax the
+/// row's largest magnitude (a zero row: all 0, scale 0).
+llvm::Error quantizeTableRow(const TensorView &table, int64_t row, int8_t *q, float *scale) {
+  int64_t hidden = table.shape.back(), elementBytes = table.bytes / table.elements();
+  TensorView view = table;
+  view.shape = {hidden};
+  view.data = table.data + row * hidden * elementBytes;
+  view.bytes = hidden * elementBytes;
+  auto values = readFloats(view, hidden);
+  if (!values)
+    return values.takeError();
+  float amax = 0.0f;
+  for (float x : *values)
+    amax = std::max(amax, std::fabs(x));
+  float inverse = amax > 0.0f ? 127.0f / amax : 0.0f;
+  for (int64_t i = 0; i < hidden; ++i)
+    q[i] = static_cast<int8_t>(std::clamp(std::nearbyint((*values)[i] * inverse), -127.0f, 127.0f));
+  *scale = amax / 127.0f;
+  return llvm::Error::success();
+}
+
 /// Writes weights.bin in the placed layouts, decoding each linear layer of
-/// the checkpoint once. Returns its checksum.
+/// the checkpoint once (and quantizing the table for an int8 head).
+/// Returns its checksum.
 llvm::Expected<std::string> writeWeights(const Checkpoint &checkpoint,
                                          const std::vector<WeightEntry> &entries,
                                          const std::string &path,
@@ -141,6 +167,19 @@ llvm::Expected<std::string> writeWeights(const Checkpoint &checkpoint,
   if (static_cast<int64_t>(table->bytes) != (*tableEntry)->bytes)
     return llvm::createStringError("internal error: embedding size mismatch");
   std::memcpy(base + (*tableEntry)->offset, table->data, table->bytes);
+  if (byName.count(weight_names::kInt8Head.str())) {
+    auto head = entry(weight_names::kInt8Head.str());
+    if (!head)
+      return head.takeError();
+    auto scales = entry((weight_names::kInt8Head + weight_names::kScaleSuffix).str());
+    if (!scales)
+      return scales.takeError();
+    auto *q = reinterpret_cast<int8_t *>(base + (*head)->offset);
+    auto *scale = reinterpret_cast<float *>(base + (*scales)->offset);
+    for (int64_t v = 0; v < c.vocab; ++v)
+      if (llvm::Error e = quantizeTableRow(*table, v, q + v * c.hidden, scale + v))
+        return e;
+  }
   progress(1.0);
   std::string checksum = checksumHex(llvm::StringRef(reinterpret_cast<const char *>(base), size));
   if (llvm::Error e = (*buffer)->commit())
@@ -238,7 +277,7 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
     return llvm::createStringError("cannot create directory " + dir + ": " + ec.message());
 
   stage("building tern IR");
-  OwningOpRef<ModuleOp> module = buildModelModule(ctx, c, table->dtype, context);
+  OwningOpRef<ModuleOp> module = buildModelModule(ctx, c, table->dtype, options.int8Head, context);
   setModuleTarget(*module, target);
   {
     PassManager pm(ctx);

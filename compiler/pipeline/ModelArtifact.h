@@ -33,6 +33,11 @@ struct ModelCompileOptions {
   /// matmuls as simt kernels, emulated in loops on the CPU target (how GPU
   /// kernels are tested without a GPU).
   int64_t emulateGpuBlocks = 0;
+  /// The output head reads an int8 copy of the tied embedding table, one
+  /// scale per row, instead of the table as the checkpoint stores it (bf16
+  /// for BitNet b1.58 2B4T): half the bytes of the largest read of a decode
+  /// step, slightly different logits. Lookups still read the table.
+  bool int8Head = false;
   /// Hears each stage ("lowering", ...) and, while weights are written,
   /// progress as a fraction in [0, 1].
   std::function<void(llvm::StringRef stage, double fraction)> progress;

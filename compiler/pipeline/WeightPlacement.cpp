@@ -20,6 +20,7 @@ const char *layoutName(const WeightEntry &entry) {
   case WeightEntry::Kind::F32: return "f32";
   case WeightEntry::Kind::BF16: return "bf16";
   case WeightEntry::Kind::F16: return "f16";
+  case WeightEntry::Kind::I8: return "i8";
   }
   return "?";
 }
@@ -55,14 +56,19 @@ static llvm::Expected<WeightEntry> layoutOf(WeightOp op) {
   }
   auto memref = cast<MemRefType>(op.getType());
   Type element = memref.getElementType();
-  e.kind = element.isF32()    ? WeightEntry::Kind::F32
-           : element.isBF16() ? WeightEntry::Kind::BF16
-                              : WeightEntry::Kind::F16;
-  if (!element.isF32() && !element.isBF16() && !element.isF16())
+  if (element.isF32())
+    e.kind = WeightEntry::Kind::F32;
+  else if (element.isBF16())
+    e.kind = WeightEntry::Kind::BF16;
+  else if (element.isF16())
+    e.kind = WeightEntry::Kind::F16;
+  else if (element.isInteger(8))
+    e.kind = WeightEntry::Kind::I8;
+  else
     return llvm::createStringError("weight " + e.name + " has an element type Tern cannot store");
   e.rows = memref.getDimSize(0);
   e.cols = memref.getRank() > 1 ? memref.getDimSize(1) : 0;
-  e.bytes = memref.getNumElements() * (element.isF32() ? 4 : 2);
+  e.bytes = memref.getNumElements() * element.getIntOrFloatBitWidth() / 8;
   return e;
 }
 

@@ -14,7 +14,7 @@ namespace tern {
 
 /// One named weight of the artifact, in the layout its reader expects.
 struct WeightEntry {
-  enum class Kind { Ternary, F32, BF16, F16 };
+  enum class Kind { Ternary, F32, BF16, F16, I8 };
   std::string name;
   Kind kind;
   packing::LayoutParams packed; // Ternary: how its kernel reads it
@@ -24,7 +24,7 @@ struct WeightEntry {
   int64_t offset = 0, stride = 0;
 };
 
-/// "mfree_i2", "lut3", ... for packed weights; "f32", "bf16", "f16" otherwise.
+/// "mfree_i2", "lut3", ... for packed weights; "f32", "bf16", "f16", "i8" otherwise.
 const char *layoutName(const WeightEntry &entry);
 
 /// Decides the layout of every tern.weight from the ops that read it (the

@@ -123,9 +123,20 @@ LogicalResult LmHeadOp::verify() {
   if (failed(matchSizes(*this, "columns of 'x'", cols(getX()), "columns of 'table'",
                         cols(getTable()))) ||
       failed(matchSizes(*this, "columns of 'logits'", cols(getLogits()), "rows of 'table'",
-                        rows(getTable()))))
+                        rows(getTable()))) ||
+      failed(matchSizes(*this, "rows of 'logits'", rows(getLogits()), "rows of 'x'",
+                        rows(getX()))))
     return failure();
-  return matchSizes(*this, "rows of 'logits'", rows(getLogits()), "rows of 'x'", rows(getX()));
+  // An int8 table comes with one scale per row; other tables have none.
+  bool int8 = getTable().getType().getElementType().isInteger(8);
+  if (int8 && !getRowScale())
+    return emitOpError("an int8 'table' needs 'row_scale', one scale per row");
+  if (!int8 && getRowScale())
+    return emitOpError("'row_scale' applies to an int8 'table' only");
+  if (!getRowScale())
+    return success();
+  return matchSizes(*this, "length of 'row_scale'", rows(getRowScale()), "rows of 'table'",
+                    rows(getTable()));
 }
 
 } // namespace tern

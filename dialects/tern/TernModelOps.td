@@ -12,6 +12,11 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Tern_Rows : MemRefRankOf<[F32], [2]>;
 def Tern_HighPrecisionTable : MemRefRankOf<[BF16, F16, F32], [2]>;
+// The output head's table: the embedding table as the checkpoint stores it,
+// or an int8 copy with one f32 scale per row (`row_scale`), half the bytes
+// of a bf16 table.
+def Tern_HeadTable : MemRefRankOf<[BF16, F16, F32, I8], [2]>;
+def Tern_RowScales : MemRefRankOf<[F32], [1]>;
 def Tern_Ternary : Type<CPred<"::llvm::isa<::tern::TernaryType>($_self)">,
                         "packed ternary matrix", "::tern::TernaryType">;
 
@@ -189,14 +194,17 @@ def Tern_AddOp : Tern_ElementwiseOp<"add", 2> {
 def Tern_LmHeadOp : Tern_Op<"lm_head"> {
   let summary = "Output projection to vocabulary logits (tied embeddings)";
   let description = [{
-    `logits[i, v] = sum_j x[i, j] * table[v, j]`.
+    `logits[i, v] = sum_j x[i, j] * table[v, j]`, times `row_scale[v]`
+    for an int8 table.
   }];
   let arguments = (ins Arg<Tern_Rows, "", [MemRead]>:$x,
-                       Arg<Tern_HighPrecisionTable, "", [MemRead]>:$table,
-                       Arg<Tern_Rows, "", [MemWrite]>:$logits);
+                       Arg<Tern_HeadTable, "", [MemRead]>:$table,
+                       Arg<Tern_Rows, "", [MemWrite]>:$logits,
+                       Arg<Optional<Tern_RowScales>, "", [MemRead]>:$row_scale);
   let assemblyFormat = [{
     `ins` `(` $x `,` $table `:` type($x) `,` type($table) `)`
-    `outs` `(` $logits `:` type($logits) `)` attr-dict
+    `outs` `(` $logits `:` type($logits) `)` (`row_scale` `(` $row_scale^ `:` type($row_scale) `)`)?
+    attr-dict
   }];
   let hasVerifier = 1;
 }

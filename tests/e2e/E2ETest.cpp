@@ -138,6 +138,8 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
   tern::reference::ReferenceModel reference;
   std::string error;
   ASSERT_TRUE(reference.load(checkpoint, error)) << error;
+  if (std::string(variant).find("int8") != std::string::npos)
+    reference.quantizeHeadToInt8();
   Engine engine;
   ASSERT_TRUE(engine.open(artifact, threads)) << tern_last_error();
   for (const std::string &text : kPrompts) {
@@ -154,7 +156,8 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
 
 INSTANTIATE_TEST_SUITE_P(Artifacts, ReferenceComparison,
                          ::testing::Combine(::testing::Values("hf", "master", "chunked", "tuned",
-                                                              "slabs", "gpu-blocks"),
+                                                              "slabs", "gpu-blocks", "int8",
+                                                              "gpu-blocks-int8"),
                                             ::testing::Values(1, 2)));
 
 TEST(E2E, GgufGivesTheSameTokensAsTheHuggingFaceCheckpoint) {
@@ -166,6 +169,47 @@ TEST(E2E, GgufGivesTheSameTokensAsTheHuggingFaceCheckpoint) {
     std::vector<int32_t> prompt = tokenize(modelsDir() + "/hf.tern", text);
     EXPECT_EQ(gguf.greedy(prompt, 24), hf.greedy(prompt, 24)) << text;
   }
+}
+
+// --head int8 adds a copy of the table in a byte an entry plus a scale a
+// row for the head, and moves the logits only by its rounding (measured on
+// this model: at most 0.13, logits reaching about 13). So a greedy choice
+// changes only where the bf16 logits of two tokens are that close.
+TEST(E2E, Int8HeadAddsAHalfSizeTableAndMovesLogitsByItsRounding) {
+  REQUIRE_MODELS();
+  Engine bf16, int8;
+  ASSERT_TRUE(bf16.open(modelsDir() + "/hf.tern", 2)) << tern_last_error();
+  ASSERT_TRUE(int8.open(modelsDir() + "/int8.tern", 2)) << tern_last_error();
+  const tern_model_info *info = tern_model_get_info(bf16.model.get());
+  uintmax_t bf16Bytes = fs::file_size(modelsDir() + "/hf.tern/weights.bin");
+  uintmax_t int8Bytes = fs::file_size(modelsDir() + "/int8.tern/weights.bin");
+  // A byte an entry and 4 a row for its scale (and 64-byte alignment).
+  EXPECT_NEAR(static_cast<double>(int8Bytes - bf16Bytes),
+              static_cast<double>(info->vocab * (info->hidden + 4)), 128.0);
+  const double bound = 0.25;
+  int same = 0, rows = 0;
+  for (const std::string &text : kPrompts) {
+    // The prompt and bf16's greedy continuation, all rows' logits at once.
+    std::vector<int32_t> tokens = tokenize(modelsDir() + "/hf.tern", text);
+    std::vector<int32_t> continuation = bf16.greedy(tokens, 24);
+    tokens.insert(tokens.end(), continuation.begin(), continuation.end());
+    tern_session_rewind(bf16.session.get(), 0);
+    tern_session_rewind(int8.session.get(), 0);
+    std::vector<float> expected = bf16.allLogits(tokens), actual = int8.allLogits(tokens);
+    double diff = maxAbsDiff(expected, actual);
+    EXPECT_GT(diff, 0.0) << text;
+    EXPECT_LT(diff, bound) << text;
+    for (size_t r = 0; r < tokens.size(); ++r, ++rows) {
+      const float *e = expected.data() + r * info->vocab, *a = actual.data() + r * info->vocab;
+      int64_t choice = std::max_element(e, e + info->vocab) - e;
+      int64_t int8Choice = std::max_element(a, a + info->vocab) - a;
+      same += choice == int8Choice;
+      if (choice != int8Choice)
+        EXPECT_LT(e[choice] - e[int8Choice], 2 * bound) << text << ", row " << r;
+    }
+  }
+  std::printf("int8 head: the same greedy choice in %d of %d rows\n", same, rows);
+  EXPECT_GT(same, rows * 9 / 10);
 }
 
 // The model compiled for NVIDIA GPUs (make-models.sh: gpu.tern) runs every

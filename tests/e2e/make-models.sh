@@ -15,9 +15,13 @@ rm -rf "$out" && mkdir -p "$out"
 "$ternc" compile --model "$out/tiny-hf" --target host -o "$out/hf.tern" --quiet
 "$ternc" compile --model "$out/tiny-master" --target host -o "$out/master.tern" --quiet
 "$ternc" compile --model "$out/tiny.gguf" --target host -o "$out/gguf.tern" --quiet
+# The output head reading an int8 copy of the table (one scale a row).
+"$ternc" compile --model "$out/tiny-hf" --target host --head int8 -o "$out/int8.tern" --quiet
 # The model ops as the GPU's blocks of threads, run in loops on this CPU: the
-# GPU kernels' arithmetic, end to end, without a GPU.
+# GPU kernels' arithmetic, end to end, without a GPU (also with the int8 head).
 "$ternc" compile --model "$out/tiny-hf" --target host --emulate-gpu-blocks 128 -o "$out/gpu-blocks.tern" --quiet
+"$ternc" compile --model "$out/tiny-hf" --target host --emulate-gpu-blocks 128 --head int8 \
+  -o "$out/gpu-blocks-int8.tern" --quiet
 # For NVIDIA GPUs: every model op and matmul a kernel in model.ptx, the entry
 # points in model.so launching them (with the IR, to compare the two).
 "$ternc" compile --model "$out/tiny-hf" --target nvptx --gpu-arch sm_80 --keep-ir -o "$out/gpu.tern" --quiet

@@ -189,6 +189,24 @@ std::vector<float> ReferenceModel::rmsNorm(const std::vector<float> &x,
   return y;
 }
 
+void ReferenceModel::quantizeHeadToInt8() {
+  int64_t hidden = config_.hidden;
+  head_ = embedding_;
+  for (int64_t v = 0; v < config_.vocab; ++v) {
+    float *row = head_.data() + v * hidden;
+    float amax = 0;
+    for (int64_t i = 0; i < hidden; ++i)
+      amax = std::max(amax, std::fabs(row[i]));
+    if (amax == 0)
+      continue;
+    float toInt = 127.0f / amax, scale = amax / 127.0f;
+    for (int64_t i = 0; i < hidden; ++i) {
+      float q = std::min(127.0f, std::max(-127.0f, std::nearbyint(row[i] * toInt)));
+      row[i] = q * scale;
+    }
+  }
+}
+
 std::vector<float> ReferenceModel::forward(const std::vector<int32_t> &tokens) {
   const ModelConfig &c = config_;
   int64_t d = c.headDim(), kv = c.kvHeads * d, group = c.heads / c.kvHeads;
@@ -253,10 +271,11 @@ std::vector<float> ReferenceModel::forward(const std::vector<int32_t> &tokens) {
         x[i] += down[i];
     }
     std::vector<float> h = rmsNorm(x, finalNorm_);
+    const std::vector<float> &head = head_.empty() ? embedding_ : head_;
     for (int64_t v = 0; v < c.vocab; ++v) {
       double dot = 0;
       for (int64_t i = 0; i < c.hidden; ++i)
-        dot += static_cast<double>(h[i]) * embedding_[v * c.hidden + i];
+        dot += static_cast<double>(h[i]) * head[v * c.hidden + i];
       logits.push_back(static_cast<float>(dot));
     }
   }

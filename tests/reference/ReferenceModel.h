@@ -36,6 +36,13 @@ public:
   int64_t position() const { return position_; }
   void reset() { position_ = 0; }
 
+  /// From now on, the output head reads the embedding table as `ternc
+  /// compile --head int8` stores it for the head: each row quantized to
+  /// int8, q = round_half_even(x * 127 / amax), and read back as
+  /// q * (amax / 127), amax the row's largest magnitude. Lookups still read
+  /// the table.
+  void quantizeHeadToInt8();
+
   /// Greedy decoding: `count` tokens after `prompt`, from position 0.
   std::vector<int32_t> greedy(const std::vector<int32_t> &prompt, int count);
 
@@ -55,6 +62,7 @@ private:
 
   ModelConfig config_;
   std::vector<float> embedding_; // [vocab, hidden]
+  std::vector<float> head_;      // the head's table where it is not embedding_
   std::vector<Layer> layers_;
   std::vector<float> finalNorm_;
   std::vector<std::vector<float>> keys_, values_; // per layer [context, kvHeads * headDim]

@@ -53,8 +53,12 @@ llvm::Expected<ModelSource> fromArtifact(const std::string &dir) {
   }
   if (const llvm::json::Array *tensors = root->getArray("tensors"))
     for (const llvm::json::Value &t : *tensors)
-      if (const llvm::json::Object *o = t.getAsObject();
-          o && o->getString("name") == weight_names::kEmbedding.str()) {
+      if (const llvm::json::Object *o = t.getAsObject()) {
+        std::optional<llvm::StringRef> name = o->getString("name");
+        if (name == weight_names::kInt8Head)
+          source.int8Head = true;
+        if (name != weight_names::kEmbedding)
+          continue;
         llvm::StringRef layout = o->getString("layout").value_or("");
         source.embedding = layout == "f16" ? DType::F16 : layout == "f32" ? DType::F32 : DType::BF16;
       }
@@ -176,10 +180,14 @@ private:
       w.n = table.getDimSize(0);
       w.k = table.getDimSize(1);
       w.detail = std::to_string(w.n) + "x" + std::to_string(w.k) + " " +
-                 (elementBytes(table.getElementType()) == 2 ? "16-bit" : "f32");
+                 (table.getElementType().isInteger(8)       ? "int8"
+                  : elementBytes(table.getElementType()) == 2 ? "16-bit"
+                                                              : "f32");
       // Logits are needed for the last row only when generating.
       w.rows = 1;
-      w.streamBytes = static_cast<double>(w.n * w.k * elementBytes(table.getElementType()));
+      // An int8 table adds its f32 scales.
+      w.streamBytes = static_cast<double>(w.n * w.k * elementBytes(table.getElementType()) +
+                                          (head.getRowScale() ? 4 * w.n : 0));
       w.fp32Flops = 2.0 * static_cast<double>(w.n * w.k);
       w.activationBytes = 4.0 * static_cast<double>(w.k + w.n);
       w.tasks = w.n; // rows of the table, split across threads
@@ -237,7 +245,7 @@ llvm::Expected<std::vector<OpWork>> modelWork(const ModelSource &model, int64_t 
                  ") do not fit the context of " + std::to_string(model.config.context));
   MLIRContext &ctx = ternContext();
   OwningOpRef<ModuleOp> module = buildModelModule(&ctx, model.config, model.embedding,
-                                                  model.config.context);
+                                                  model.int8Head, model.config.context);
   auto func = module->lookupSymbol<func::FuncOp>(rows == 1 ? kDecodeSymbol : kPrefillSymbol);
   if (!func)
     return error("the model module has no entry point " +

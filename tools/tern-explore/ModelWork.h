@@ -24,6 +24,7 @@ struct ModelSource {
   std::string name; // for reports
   ModelConfig config;
   DType embedding = DType::BF16; // the table tied with the output head
+  bool int8Head = false;         // the head reads an int8 copy (ternc --head int8)
 };
 
 /// A checkpoint (Hugging Face directory or .gguf), an artifact directory

@@ -41,6 +41,17 @@ cl::opt<int64_t> contextOpt("context",
                             cl::init(0), cl::sub(compileCommand), cl::cat(modelCategory));
 cl::opt<int64_t> maxBatchOpt("max-batch", cl::desc("Most tokens one prefill call processes"),
                              cl::init(256), cl::sub(compileCommand), cl::cat(modelCategory));
+enum class HeadTable { AsStored, Int8 };
+cl::opt<HeadTable> headOpt(
+    "head", cl::desc("What the output head reads (its table is tied with the embeddings)"),
+    cl::values(clEnumValN(HeadTable::AsStored, "as-stored",
+                          "the embedding table as the checkpoint stores it (bf16 for BitNet "
+                          "b1.58 2B4T; the default)"),
+               clEnumValN(HeadTable::Int8, "int8",
+                          "an int8 copy with one f32 scale per row: half of a bf16 table's "
+                          "bytes, the largest read of a decode step; logits differ slightly. "
+                          "Token lookups still read the checkpoint's table")),
+    cl::init(HeadTable::AsStored), cl::sub(compileCommand), cl::cat(modelCategory));
 cl::opt<int64_t> emulateGpuBlocksOpt(
     "emulate-gpu-blocks",
     cl::desc("Run the model ops as the GPU's blocks of this many threads and the matmuls as "
@@ -235,6 +246,7 @@ int runCompile(mlir::MLIRContext &ctx) {
   options.tuningDb = tuningDbPath();
   options.threads = threadsOpt;
   options.emulateGpuBlocks = emulateGpuBlocksOpt;
+  options.int8Head = headOpt == HeadTable::Int8;
   if (!options.tuningDb.empty() && !llvm::sys::fs::exists(options.tuningDb))
     return fail("tuning database " + options.tuningDb + " does not exist");
   if (!options.tuningDb.empty() && !quietOpt)

@@ -36,7 +36,8 @@ struct EmbedLowering final : ModelOpLowering<EmbedOp> {
   }
 };
 
-/// logits[r, v] = x[r, :] . table[v, :]; blocks of vocabulary entries run in
+/// logits[r, v] = x[r, :] . table[v, :] (times row_scale[v] for an int8
+/// table, a byte an entry instead of bf16's two); blocks of vocabulary entries run in
 /// parallel, each table row is read once for all rows of x. The table is the
 /// largest read of a decode step and streams from DRAM. On CPUs the
 /// vocabulary is cut into kStreams ranges and a task sums entries of every
@@ -107,12 +108,18 @@ struct LmHeadLowering final : ModelOpLowering<LmHeadOp> {
                                                       return products(j, type)[0];
                                                     })};
           for (int64_t s = 0; s < streams; ++s) {
+            Value logit = dots[s];
+            if (op.getRowScale())
+              logit = arith::MulFOp::create(
+                  rewriter, loc, logit,
+                  memref::LoadOp::create(rewriter, loc, op.getRowScale(),
+                                         ValueRange{tableRows[s]}));
             Value inside = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
                                                  entries[s], loops.index(vocab));
             auto store = scf::IfOp::create(rewriter, loc, inside);
             OpBuilder::InsertionGuard guard(rewriter);
             rewriter.setInsertionPointToStart(store.thenBlock());
-            memref::StoreOp::create(rewriter, loc, dots[s], op.getLogits(),
+            memref::StoreOp::create(rewriter, loc, logit, op.getLogits(),
                                     ValueRange{r, entries[s]});
           }
         });

@@ -34,6 +34,8 @@ Value VectorLoops::loadAs(Value memref, ValueRange indices, VectorType type) {
   Value v = vector::LoadOp::create(b, loc, VectorType::get(type.getShape(), element), memref, indices);
   if (element == type.getElementType())
     return v;
+  if (element.isInteger())
+    return arith::SIToFPOp::create(b, loc, type, v);
   return arith::ExtFOp::create(b, loc, type, v, arith::FastMathFlagsAttr());
 }
 

@@ -211,3 +211,27 @@ func.func @lm_head_vocab(%x: memref<?x64xf32>, %t: memref<1000x64xbf16>, %l: mem
   tern.lm_head ins(%x, %t : memref<?x64xf32>, memref<1000x64xbf16>) outs(%l : memref<?x999xf32>)
   return
 }
+
+// -----
+
+func.func @lm_head_int8_without_scales(%x: memref<?x64xf32>, %t: memref<1000x64xi8>, %l: memref<?x1000xf32>) {
+  // expected-error @+1 {{an int8 'table' needs 'row_scale', one scale per row}}
+  tern.lm_head ins(%x, %t : memref<?x64xf32>, memref<1000x64xi8>) outs(%l : memref<?x1000xf32>)
+  return
+}
+
+// -----
+
+func.func @lm_head_bf16_with_scales(%x: memref<?x64xf32>, %t: memref<1000x64xbf16>, %l: memref<?x1000xf32>, %s: memref<1000xf32>) {
+  // expected-error @+1 {{'row_scale' applies to an int8 'table' only}}
+  tern.lm_head ins(%x, %t : memref<?x64xf32>, memref<1000x64xbf16>) outs(%l : memref<?x1000xf32>) row_scale(%s : memref<1000xf32>)
+  return
+}
+
+// -----
+
+func.func @lm_head_scales_per_row(%x: memref<?x64xf32>, %t: memref<1000x64xi8>, %l: memref<?x1000xf32>, %s: memref<999xf32>) {
+  // expected-error @+1 {{length of 'row_scale' (999) does not match rows of 'table' (1000)}}
+  tern.lm_head ins(%x, %t : memref<?x64xf32>, memref<1000x64xi8>) outs(%l : memref<?x1000xf32>) row_scale(%s : memref<999xf32>)
+  return
+}

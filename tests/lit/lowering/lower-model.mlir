@@ -145,6 +145,26 @@ func.func @lm_head(%x: memref<?x16xf32>, %t: memref<100x16xbf16>, %l: memref<?x1
   return
 }
 
+// An int8 table: its bytes widened to f32 (sitofp), each entry's sum times
+// its row's scale (of the clamped row) before it is stored; 16-byte rows put
+// the prefetches 256 rows ahead.
+// CHECK-LABEL: func.func @lm_head_int8(
+// CHECK:         scf.parallel
+// CHECK:             %[[AHEAD:.*]] = arith.addi %{{.*}}, %c256 : index
+// CHECK:             scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:               vector.load %{{.*}} : memref<100x16xi8>, vector<8xi8>
+// CHECK:               arith.sitofp %{{.*}} : vector<8xi8> to vector<8xf32>
+// CHECK:             %[[SUM:.*]] = vector.reduction <add>
+// CHECK-COUNT-3:     vector.reduction <add>
+// CHECK:             %[[SCALE:.*]] = memref.load %{{.*}} : memref<100xf32>
+// CHECK:             arith.mulf %[[SUM]], %[[SCALE]] : f32
+// CHECK:             scf.if
+// CHECK-NEXT:          memref.store
+func.func @lm_head_int8(%x: memref<?x16xf32>, %t: memref<100x16xi8>, %l: memref<?x100xf32>, %s: memref<100xf32>) {
+  tern.lm_head ins(%x, %t : memref<?x16xf32>, memref<100x16xi8>) outs(%l : memref<?x100xf32>) row_scale(%s : memref<100xf32>)
+  return
+}
+
 // CHECK-LABEL: func.func @elementwise(
 // CHECK:         arith.maximumf
 // CHECK:         arith.mulf
