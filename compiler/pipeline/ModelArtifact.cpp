@@ -167,14 +167,11 @@ llvm::Expected<std::string> writeWeights(const Checkpoint &checkpoint,
   if (static_cast<int64_t>(table->bytes) != (*tableEntry)->bytes)
     return llvm::createStringError("internal error: embedding size mismatch");
   std::memcpy(base + (*tableEntry)->offset, table->data, table->bytes);
-  if (byName.count(weight_names::kInt8Head.str())) {
-    auto head = entry(weight_names::kInt8Head.str());
-    if (!head)
-      return head.takeError();
+  if (auto head = byName.find(weight_names::kInt8Head.str()); head != byName.end()) {
     auto scales = entry((weight_names::kInt8Head + weight_names::kScaleSuffix).str());
     if (!scales)
       return scales.takeError();
-    auto *q = reinterpret_cast<int8_t *>(base + (*head)->offset);
+    auto *q = reinterpret_cast<int8_t *>(base + head->second->offset);
     auto *scale = reinterpret_cast<float *>(base + (*scales)->offset);
     for (int64_t v = 0; v < c.vocab; ++v)
       if (llvm::Error e = quantizeTableRow(*table, v, q + v * c.hidden, scale + v))
