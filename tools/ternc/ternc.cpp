@@ -264,8 +264,10 @@ int runCompile(mlir::MLIRContext &ctx) {
                                     k.n, k.k, k.packing, k.kernel, k.reason);
   }
   if (!quietOpt)
-    llvm::errs() << llvm::formatv("ternc: wrote {0} ({1:f1} MB of weights, {2})\n", outputOpt,
-                                  result->weightsBytes / 1e6, target->describe());
+    llvm::errs() << llvm::formatv("ternc: wrote {0} ({1:f1} MB of weights{2}, {3})\n", outputOpt,
+                                  result->weightsBytes / 1e6,
+                                  options.int8Head ? ", the head's table in int8" : "",
+                                  target->describe());
   return 0;
 }
 
