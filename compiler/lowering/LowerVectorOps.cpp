@@ -84,6 +84,29 @@ struct GenericLookup16 final : OpRewritePattern<Lookup16Op> {
   }
 };
 
+/// ((packed >> 2 plane) & 3) + bias in byte operations: correct everywhere;
+/// targets override it.
+struct GenericUnpackI2 final : OpRewritePattern<UnpackI2Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(UnpackI2Op op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType type = op.getType();
+    auto splat = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(v).getValue()));
+    };
+    Value code = op.getPacked();
+    if (op.getPlane() > 0)
+      code = arith::ShRUIOp::create(rewriter, loc, code, splat(2 * op.getPlane()));
+    if (op.getPlane() < 3) // the top two bits need no mask
+      code = arith::AndIOp::create(rewriter, loc, code, splat(3));
+    if (op.getBias() != 0)
+      code = arith::AddIOp::create(rewriter, loc, code, splat(static_cast<int64_t>(op.getBias())));
+    rewriter.replaceOp(op, code);
+    return success();
+  }
+};
+
 /// tern.tdot by its definition: decode every plane's weights to {-1, 0, 1}
 /// and multiply-add them in int32. What a ternary unit would do in one step
 /// takes dozens here; it exists so that kernels written for such hardware
@@ -155,7 +178,8 @@ struct TernLowerVectorOpsPass final : impl::TernLowerVectorOpsBase<TernLowerVect
       }
       lookupTargetBackend(target->arch)->populateVectorOpPatterns(*target, patterns);
     }
-    patterns.add<GenericVdot, GenericAddPairs, GenericLookup16, GenericTdot>(&getContext(), /*benefit=*/1);
+    patterns.add<GenericVdot, GenericAddPairs, GenericLookup16, GenericUnpackI2, GenericTdot>(
+        &getContext(), /*benefit=*/1);
     if (failed(applyPatternsGreedily(module, std::move(patterns))))
       signalPassFailure();
   }

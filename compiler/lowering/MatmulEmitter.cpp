@@ -148,14 +148,9 @@ Value MatmulEmitter::chunkOffset(const packing::MfreeLayout &layout, ArrayRef<Va
   return inSlab(start, layout.slabs() == 1 ? Value() : first);
 }
 
-Value MatmulEmitter::unpackI2(Value packed, int64_t plane) {
-  auto type = cast<VectorType>(packed.getType());
-  Value shifted = packed;
-  if (plane > 0)
-    shifted = arith::ShRUIOp::create(b, loc, packed, splat(type, 2 * plane));
-  if (plane == 3) // the top two bits need no mask
-    return shifted;
-  return arith::AndIOp::create(b, loc, shifted, splat(type, 3));
+Value MatmulEmitter::unpackI2(Value packed, int64_t plane, int64_t bias) {
+  return UnpackI2Op::create(b, loc, packed.getType(), packed, static_cast<uint64_t>(plane),
+                            static_cast<uint64_t>(bias));
 }
 
 Value MatmulEmitter::divisor(Value m, int64_t lanes) {

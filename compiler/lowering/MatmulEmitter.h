@@ -70,9 +70,10 @@ protected:
   /// the chunk index selects at run time.
   mlir::Value chunkOffset(const packing::MfreeLayout &layout, llvm::ArrayRef<mlir::Value> starts,
                           mlir::Value chunk, int64_t slab);
-  /// The weights (w + 1, in {0, 1, 2}) of plane `plane` of a vector of i2
-  /// bytes in packing::MfreeLayout: (p >> 2 plane) & 3.
-  mlir::Value unpackI2(mlir::Value packed, int64_t plane);
+  /// The weights of plane `plane` of a vector of i2 bytes in
+  /// packing::MfreeLayout (tern.unpack_i2): w + 1 in {0, 1, 2}, or w itself
+  /// with bias -1.
+  mlir::Value unpackI2(mlir::Value packed, int64_t plane, int64_t bias = 0);
   /// (x > 85) + (x > 170) per byte: the base-3 digit of x, in {0, 1, 2}.
   mlir::Value base3Digit(mlir::Value x);
   /// 3 x mod 256 per byte, in two byte adds: x_{s+1} from x_s, so that the

@@ -50,6 +50,15 @@ LogicalResult AddPairsOp::verify() {
   return success();
 }
 
+LogicalResult UnpackI2Op::verify() {
+  auto plane = static_cast<int64_t>(getPlane()), bias = static_cast<int64_t>(getBias());
+  if (plane < 0 || plane > 3)
+    return emitOpError("plane must be in [0, 4), got ") << plane;
+  if (bias != 0 && bias != -1)
+    return emitOpError("bias must be 0 (codes) or -1 (signed weights), got ") << bias;
+  return success();
+}
+
 LogicalResult TdotOp::verify() {
   if (getPacking() != Packing::i2 && getPacking() != Packing::base3)
     return emitOpError("reads i2 or base3 weights, not ") << stringifyPacking(getPacking());

@@ -127,6 +127,26 @@ def Tern_TdotOp : Tern_Op<"tdot", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let hasVerifier = 1;
 }
 
+def Tern_UnpackI2Op : Tern_Op<"unpack_i2", [Pure, AllTypesMatch<["packed", "result"]>]> {
+  let summary = "One plane of i2-packed ternary weights, a byte each";
+  let description = [{
+    `result[i] = ((packed[i] >> 2 plane) & 3) + bias`: the 2-bit code of
+    plane `plane` (0-3) of each byte, as stored ({0, 1, 2} for weights
+    {-1, 0, 1}; bias 0) or as the signed weight (bias -1). With bias -1,
+    code 3, which holds no ternary weight, gives an unspecified byte (one
+    instruction of x86's GFNI decodes the three codes but not it).
+
+    ```mlir
+    %w = tern.unpack_i2 %packed {plane = 1, bias = -1} : vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I8]>:$packed, I64Attr:$plane,
+                       DefaultValuedAttr<I64Attr, "0">:$bias);
+  let results = (outs VectorOfRankAndType<[1], [I8]>:$result);
+  let assemblyFormat = "$packed attr-dict `:` type($packed)";
+  let hasVerifier = 1;
+}
+
 def Tern_Lookup16Op : Tern_Op<"lookup16", [Pure, AllTypesMatch<["indices", "result"]>]> {
   let summary = "Look bytes up in a 16-entry byte table";
   let description = [{

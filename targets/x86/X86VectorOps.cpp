@@ -148,6 +148,50 @@ struct Lookup16ToPshufb final : OpRewritePattern<Lookup16Op> {
   VdotSupport support;
 };
 
+/// tern.unpack_i2 in one GF2P8AFFINEQB: an affine map over GF(2) of each
+/// byte, y = A x ^ c, where row 7 - j of the 8 x 8 bit matrix A (byte 7 - j
+/// of every qword) says which bits of x make bit j of y. Codes: bit j < 2
+/// of y is bit 2 plane + j of x. Signed weights (-1, 0, 1 for codes 0, 1,
+/// 2): c = 0xff, and code bits 0 and 1 flip y by 0xff and 0xfe, so bit 0
+/// of y is c ^ bit 0 of the code and the bits above c ^ both (code 3 gives
+/// 0xfe).
+struct UnpackI2ToGf2p8affine final : OpRewritePattern<UnpackI2Op> {
+  UnpackI2ToGf2p8affine(MLIRContext *ctx, const TargetDesc &target)
+      : OpRewritePattern(ctx, /*benefit=*/2), gfni(target.hasFeature("gfni")),
+        avx(target.hasFeature("avx")), avx512(target.hasFeature("avx512bw")) {}
+
+  LogicalResult matchAndRewrite(UnpackI2Op op, PatternRewriter &rewriter) const override {
+    int64_t bytes = op.getType().getNumElements();
+    bool native = gfni && (bytes == 64 ? avx512 : bytes == 32 ? avx : bytes == 16);
+    if (!native)
+      return rewriter.notifyMatchFailure(op, "no GF2P8AFFINEQB of this width on the target");
+    uint64_t low = uint64_t(1) << (2 * op.getPlane()), both = low | (low << 1);
+    bool weights = op.getBias() != 0; // bias -1
+    uint64_t matrix = 0;
+    for (int64_t bit = 0; bit < 8; ++bit) {
+      uint64_t row = weights ? (bit == 0 ? low : both) : bit < 2 ? low << bit : 0;
+      matrix |= row << (8 * (7 - bit));
+    }
+    Location loc = op.getLoc();
+    auto qwords = VectorType::get({bytes / 8}, rewriter.getI64Type());
+    Value matrices = vector::BitCastOp::create(
+        rewriter, loc, op.getType(),
+        arith::ConstantOp::create(rewriter, loc,
+                                  DenseElementsAttr::get(qwords, rewriter.getI64IntegerAttr(
+                                                                     static_cast<int64_t>(matrix))
+                                                                     .getValue())));
+    StringRef name = bytes == 64   ? "llvm.x86.vgf2p8affineqb.512"
+                     : bytes == 32 ? "llvm.x86.vgf2p8affineqb.256"
+                                   : "llvm.x86.vgf2p8affineqb.128";
+    Value constant = arith::ConstantOp::create(rewriter, loc, rewriter.getI8IntegerAttr(weights ? -1 : 0));
+    rewriter.replaceOp(op, callIntrinsic(rewriter, loc, op.getType(), name,
+                                         {op.getPacked(), matrices, constant}));
+    return success();
+  }
+
+  bool gfni, avx, avx512;
+};
+
 } // namespace
 
 int64_t x86NativeVdotLhsMax(const TargetDesc &target, int64_t lanes) {
@@ -163,6 +207,7 @@ bool x86PrefersInt16Vdot(const TargetDesc &target, int64_t lanes) {
 void populateX86VectorOpPatterns(const TargetDesc &target, RewritePatternSet &patterns) {
   patterns.add<VdotToVpdpbusd, VdotToMaddubs, AddPairsToPmaddwd, Lookup16ToPshufb>(patterns.getContext(),
                                                                 VdotSupport(target));
+  patterns.add<UnpackI2ToGf2p8affine>(patterns.getContext(), target);
 }
 
 } // namespace tern

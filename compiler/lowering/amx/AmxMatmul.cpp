@@ -258,7 +258,6 @@ private:
   /// tile's 64-byte vector of each (group tile % blockTiles of block
   /// tile / blockTiles) split into its four planes.
   void decodeTile(const TaskStarts &weightStarts, Value panel, Value step, int64_t tile) {
-    Value one = splat(byteType, 1);
     Value tileRow = mul(add(mul(step, index(taskTiles)), index(tile)), index(kTileRows));
     for (int64_t c = 0; c < kChunksPerStep; ++c) {
       Value chunk = add(mul(step, index(kChunksPerStep)), index(c));
@@ -267,9 +266,9 @@ private:
                                      i64(tile % blockTiles * layout.vectorBytes())),
                                  0);
       for (int64_t plane = 0; plane < 4; ++plane) {
-        Value signedWeights = arith::SubIOp::create(b, loc, unpackI2(packed, plane), one);
         Value row = add(tileRow, index(c * MfreeLayout::kBytesPerLane + plane));
-        vector::StoreOp::create(b, loc, signedWeights, panel, ValueRange{row, index(0)});
+        vector::StoreOp::create(b, loc, unpackI2(packed, plane, /*bias=*/-1), panel,
+                                ValueRange{row, index(0)});
       }
     }
   }

@@ -276,3 +276,19 @@ func.func private @amx_prefetch() attributes {k = #tern.kernel<amx, lanes = 16, 
 // expected-error @+2 {{expected ::tern::Packing to be one of: i2}}
 // expected-error @+1 {{failed to parse Tern_PackingAttr parameter 'value'}}
 func.func private @unknown_packing(!tern.ternary<16x32, #tern.packing<i3>>)
+
+// -----
+
+func.func @unpack_i2_plane(%p: vector<64xi8>) -> vector<64xi8> {
+  // expected-error @+1 {{plane must be in [0, 4), got 4}}
+  %w = tern.unpack_i2 %p {plane = 4} : vector<64xi8>
+  return %w : vector<64xi8>
+}
+
+// -----
+
+func.func @unpack_i2_bias(%p: vector<64xi8>) -> vector<64xi8> {
+  // expected-error @+1 {{bias must be 0 (codes) or -1 (signed weights), got 1}}
+  %w = tern.unpack_i2 %p {plane = 0, bias = 1} : vector<64xi8>
+  return %w : vector<64xi8>
+}

@@ -178,3 +178,45 @@ module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
     return %r : vector<8xi32>
   }
 }
+
+// -----
+
+// tern.unpack_i2 with GFNI: one vgf2p8affineqb a plane, its 8 x 8 bit matrix
+// in every qword. Signed weights of plane 1 (bias -1): bit 0 of the result is
+// bit 2 of the byte, bits 1-7 bits 2 ^ 3 (0x04, then 0x0c in bytes 6..0),
+// the constant 0xff; codes of plane 0: bits 0 and 1 (0x01, 0x02), no constant.
+// CHECK-LABEL: func.func @gfni
+// CHECK-DAG:     %[[SIGNED:.*]] = arith.constant dense<291621321753496588> : vector<8xi64>
+// CHECK-DAG:     %[[CODES:.*]] = arith.constant dense<72620543991349248> : vector<4xi64>
+// CHECK-DAG:     %[[MINUS1:.*]] = arith.constant -1 : i8
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i8
+// CHECK:         %[[M1:.*]] = vector.bitcast %[[SIGNED]] : vector<8xi64> to vector<64xi8>
+// CHECK:         llvm.call_intrinsic "llvm.x86.vgf2p8affineqb.512"(%{{.*}}, %[[M1]], %[[MINUS1]]) : (vector<64xi8>, vector<64xi8>, i8) -> vector<64xi8>
+// CHECK:         %[[M0:.*]] = vector.bitcast %[[CODES]] : vector<4xi64> to vector<32xi8>
+// CHECK:         llvm.call_intrinsic "llvm.x86.vgf2p8affineqb.256"(%{{.*}}, %[[M0]], %[[ZERO]]) : (vector<32xi8>, vector<32xi8>, i8) -> vector<32xi8>
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "icelake-server",
+                   features = <["+avx", "+avx2", "+avx512f", "+avx512bw", "+gfni"]>>} {
+  func.func @gfni(%p: vector<64xi8>, %q: vector<32xi8>) -> (vector<64xi8>, vector<32xi8>) {
+    %w = tern.unpack_i2 %p {plane = 1, bias = -1} : vector<64xi8>
+    %c = tern.unpack_i2 %q {plane = 0} : vector<32xi8>
+    return %w, %c : vector<64xi8>, vector<32xi8>
+  }
+}
+
+// -----
+
+// Without GFNI: shift, mask (not for plane 3) and the bias, a byte each.
+// CHECK-LABEL: func.func @no_gfni
+// CHECK:         %[[SHIFTED:.*]] = arith.shrui %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK:         %[[CODE:.*]] = arith.andi %[[SHIFTED]], %{{.*}} : vector<32xi8>
+// CHECK:         arith.addi %[[CODE]], %{{.*}} : vector<32xi8>
+// CHECK:         %[[TOP:.*]] = arith.shrui %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK-NEXT:    return %{{.*}}, %[[TOP]]
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
+                   features = <["+avx", "+avx2"]>>} {
+  func.func @no_gfni(%p: vector<32xi8>) -> (vector<32xi8>, vector<32xi8>) {
+    %w = tern.unpack_i2 %p {plane = 2, bias = -1} : vector<32xi8>
+    %c = tern.unpack_i2 %p {plane = 3} : vector<32xi8>
+    return %w, %c : vector<32xi8>, vector<32xi8>
+  }
+}
