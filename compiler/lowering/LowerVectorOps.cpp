@@ -128,8 +128,7 @@ struct GenericTdot final : OpRewritePattern<TdotOp> {
     for (int64_t plane = 0; plane < op.getPlanes(); ++plane) {
       Value digit; // in {0, 1, 2}
       if (op.getPacking() == Packing::i2) {
-        Value shifted = arith::ShRUIOp::create(rewriter, loc, packed, splat(byteType, 2 * plane));
-        digit = arith::AndIOp::create(rewriter, loc, shifted, splat(byteType, 3));
+        digit = UnpackI2Op::create(rewriter, loc, byteType, packed, static_cast<uint64_t>(plane));
       } else {
         // x_s = 3^s x_0 mod 256; its digit is (x_s > 85) + (x_s > 170).
         Value x = packed;

@@ -15,16 +15,16 @@
 // Two blocks of 32 output rows, run in parallel:
 // CHECK:         scf.parallel (%[[B:.*]]) = (%c0) to (%c2) step (%c1)
 // CHECK:           scf.for %[[M:.*]] = %c0 to %{{.*}} step %c1
-// Two weight vectors per chunk, unpacked by shift and mask:
+// Two weight vectors per chunk, unpacked a plane at a time (tern.unpack_i2):
 // CHECK:             llvm.getelementptr %[[W]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK:             llvm.load %{{.*}} {alignment = 1 : i64} : !llvm.ptr -> vector<64xi8>
 // CHECK:             llvm.load %{{.*}} {alignment = 1 : i64} : !llvm.ptr -> vector<64xi8>
 // Activations: four bytes broadcast to all 16 lanes.
 // CHECK:             vector.load %[[A]][%[[M]], %{{.*}}] : memref<?x20xi8>, vector<4xi8>
 // CHECK:             vector.broadcast %{{.*}} : i32 to vector<16xi32>
-// CHECK:             arith.andi %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK:             tern.unpack_i2 %{{.*}} {plane = 0 : i64} : vector<64xi8>
 // CHECK:             tern.vdot %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi32>, vector<64xi8>
-// CHECK:             arith.shrui %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK:             tern.unpack_i2 %{{.*}} {plane = 1 : i64} : vector<64xi8>
 // Epilogue, for the last block and the others: subtract the row sum, divide
 // by both scales, store.
 // CHECK:             scf.if
@@ -55,12 +55,12 @@ func.func @ragged(%a: memref<?x20xi8>, %as: memref<?xf32>, %w: !tern.ternary<40x
 // CHECK:           %[[PANEL:.*]] = memref.alloca() {alignment = 64 : i64} : memref<32x32xi8>
 // CHECK:           scf.for %{{.*}} = %c0 to %c4 step %c1
 // CHECK:             llvm.load %{{.*}} : !llvm.ptr -> vector<32xi8>
-// CHECK:             arith.andi %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK:             tern.unpack_i2 %{{.*}} {plane = 0 : i64} : vector<32xi8>
 // CHECK:             vector.store %{{.*}}, %[[PANEL]]
 // CHECK:           %[[FULL:.*]] = arith.subi %{{.*}}, %{{.*}} : index
 // CHECK:           scf.for %{{.*}} = %c0 to %[[FULL]] step %c4
 // CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
-// CHECK-NOT:           arith.shrui
+// CHECK-NOT:           tern.unpack_i2
 // CHECK:               vector.load %[[PANEL]]
 // CHECK:               tern.vdot
 // CHECK:           scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c1
@@ -95,7 +95,7 @@ func.func @base3_panel(%a: memref<?x40xi8>, %as: memref<?xf32>, %w: !tern.ternar
 // CHECK-NOT:     memref.alloca() {alignment
 // CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c4
 // CHECK:           scf.for
-// CHECK:             arith.shrui %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK:             tern.unpack_i2 %{{.*}} {plane = 1 : i64} : vector<64xi8>
 func.func @beyond_panel(%a: memref<?x16400xi8>, %as: memref<?xf32>, %w: !tern.ternary<64x16400, #tern.packing<i2>>,
                         %ws: f32, %y: memref<?x64xf32>) {
   tern.matmul ins(%a, %as, %w, %ws : memref<?x16400xi8>, memref<?xf32>, !tern.ternary<64x16400, #tern.packing<i2>>, f32)
