@@ -36,6 +36,7 @@ TEST(CpuFeaturesTest, AgreesWithProcCpuinfo) {
       {"avx512f", "avx512f"},   {"avx512bw", "avx512bw"}, {"avx512vl", "avx512vl"},
       {"avx512vnni", "avx512_vnni"}, {"avxvnni", "avx_vnni"}, {"avx512vbmi", "avx512vbmi"},
       {"ssse3", "ssse3"},       {"sse4.2", "sse4_2"},     {"f16c", "f16c"},
+      {"gfni", "gfni"},
       // Linux lists AMX only where it enables the tile state, and grants
       // every process the permission that the runtime asks for.
       {"amx-tile", "amx_tile"}, {"amx-int8", "amx_int8"},

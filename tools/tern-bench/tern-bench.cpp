@@ -36,7 +36,7 @@ int fail(const std::string &message) {
 void printMachine() {
   std::printf("CPU: %s (%s)\nFeatures used by kernels:", tern_cpu_name(), tern_host_arch());
   for (const char *f : {"avx2", "avx512f", "avx512bw", "avx512vnni", "avxvnni", "avx512vbmi",
-                        "amx-int8", "neon", "dotprod"})
+                        "gfni", "amx-int8", "neon", "dotprod"})
     if (tern_cpu_has_feature(f) == 1)
       std::printf(" %s", f);
   std::printf("\n");
