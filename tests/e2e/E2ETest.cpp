@@ -156,8 +156,8 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
 
 INSTANTIATE_TEST_SUITE_P(Artifacts, ReferenceComparison,
                          ::testing::Combine(::testing::Values("hf", "master", "chunked", "tuned",
-                                                              "slabs", "gpu-blocks", "int8",
-                                                              "gpu-blocks-int8"),
+                                                              "slabs", "avx2", "gpu-blocks",
+                                                              "int8", "gpu-blocks-int8"),
                                             ::testing::Values(1, 2)));
 
 TEST(E2E, GgufGivesTheSameTokensAsTheHuggingFaceCheckpoint) {

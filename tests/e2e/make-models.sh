@@ -15,6 +15,9 @@ rm -rf "$out" && mkdir -p "$out"
 "$ternc" compile --model "$out/tiny-hf" --target host -o "$out/hf.tern" --quiet
 "$ternc" compile --model "$out/tiny-master" --target host -o "$out/master.tern" --quiet
 "$ternc" compile --model "$out/tiny.gguf" --target host -o "$out/gguf.tern" --quiet
+# The model ops with AVX2's 8 f32 lanes and 16 registers, where the host has
+# AVX-512 (its own build otherwise): the other vector width's loops.
+"$ternc" compile --model "$out/tiny-hf" --target host --features=-avx512f -o "$out/avx2.tern" --quiet
 # The output head reading an int8 copy of the table (one scale a row).
 "$ternc" compile --model "$out/tiny-hf" --target host --head int8 -o "$out/int8.tern" --quiet
 # The model ops as the GPU's blocks of threads, run in loops on this CPU: the

@@ -8,7 +8,8 @@
 //
 // All of it is computed in f64 and rounded to f32 once at the end, so the
 // result is the correctly rounded one (but at ties, whatever the order of the
-// f64 sums and whether they fuse their products): the output is quantized to int8 right after its norm, and a
+// f64 sums, whether they fuse their products and whether the softmax divides
+// each weight or the weighted sum by the weights' total): the output is quantized to int8 right after its norm, and a
 // last-bit difference from the reference could flip an activation and
 // visibly change what the model generates.
 //
@@ -27,6 +28,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include "llvm/ADT/bit.h"
+
 #include <cmath>
 #include <limits>
 
@@ -37,6 +40,32 @@ namespace {
 
 Value zeroVector(PatternRewriter &rewriter, Location loc, VectorType type) {
   return arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(type));
+}
+
+/// The sums across the lanes of `vectors`, whose count is a multiple of
+/// their width w (a power of two): lane l of result v is the sum of vector
+/// v * w + l. Each level pairs the vectors and adds the first and the second
+/// half of every input's partial sums (two shuffles and an add a pair), so
+/// all the sums take about three operations each, not 2 log2(w).
+SmallVector<Value> sumAcrossLanes(PatternRewriter &rewriter, Location loc, ArrayRef<Value> vectors) {
+  int64_t width = cast<VectorType>(vectors.front().getType()).getNumElements();
+  SmallVector<Value> level(vectors);
+  for (int64_t partials = width; partials > 1; partials /= 2) {
+    // Each input of a pair holds width / partials vectors' partial sums.
+    SmallVector<int64_t> firstHalves, secondHalves;
+    for (int64_t from = 0; from < 2 * width; from += partials)
+      for (int64_t l = 0; l < partials / 2; ++l) {
+        firstHalves.push_back(from + l);
+        secondHalves.push_back(from + partials / 2 + l);
+      }
+    SmallVector<Value> next;
+    for (size_t v = 0; v < level.size(); v += 2)
+      next.push_back(arith::AddFOp::create(
+          rewriter, loc, vector::ShuffleOp::create(rewriter, loc, level[v], level[v + 1], firstHalves),
+          vector::ShuffleOp::create(rewriter, loc, level[v], level[v + 1], secondHalves)));
+    level = std::move(next);
+  }
+  return level;
 }
 
 struct AttentionLowering final : ModelOpLowering<AttentionOp> {
@@ -92,6 +121,10 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
     auto contract = arith::FastMathFlags::contract;
 
     int64_t slices = d / slice;
+    // Keys a step of the scores' pass: as many accumulators as half the
+    // registers, a power of two that divides the slice.
+    int64_t keysPerStep = std::min<int64_t>(slice, llvm::bit_floor<uint64_t>(
+                                                       std::max<int64_t>(1, loops.registers() / 2 / group)));
     loops.parallel(arith::MulIOp::create(rewriter, loc, rows, loops.index(kvHeads)), [&](Value task) {
       // KV head major: consecutive tasks read the same head's cache, which
       // then stays in L2 (the whole cache does not for long prompts), and
@@ -118,73 +151,103 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
         }
       }
 
-      // The cache rows of this head kPrefetchRows positions on (the last row
-      // near the end): a task starts its streams cold, and each pass is short.
+      // Columns [from, to) of the cache row of this head kPrefetchRows
+      // positions on (the last row near the end): a task starts its streams
+      // cold, and each pass is short. Each pass over the values prefetches
+      // only the slices it reads.
       Value lastRow = arith::SubIOp::create(rewriter, loc, length, loops.index(1));
-      auto prefetchRow = [&](Value cache, Value j) {
+      auto prefetchRow = [&](Value cache, Value j, int64_t from, int64_t to) {
         Value ahead = arith::MinUIOp::create(
             rewriter, loc, arith::AddIOp::create(rewriter, loc, j, loops.index(kPrefetchRows)), lastRow);
         int64_t perLine = 64 / (cacheElement.getIntOrFloatBitWidth() / 8);
-        for (int64_t c = 0; c < d; c += perLine)
+        for (int64_t c = from / perLine * perLine; c < to; c += perLine)
           memref::PrefetchOp::create(rewriter, loc, cache, ValueRange{kvHead, ahead, loops.index(c)},
                                      /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
       };
 
-      // Scores: one pass over the keys for the whole group.
-      loops.loop(loops.index(0), length, [&](Value j) {
-        prefetchRow(op.getKCache(), j);
-        SmallVector<Value> dots(group, zeroVector(rewriter, loc, sliceType));
+      // Scores, divided by sqrt(d): one pass over the keys for the whole
+      // group, keysPerStep keys a step, then one at a time.
+      auto scoreKeys = [&](Value first, int64_t keys) {
+        SmallVector<Value> rowsOfKeys;
+        for (int64_t key = 0; key < keys; ++key) {
+          rowsOfKeys.push_back(arith::AddIOp::create(rewriter, loc, first, loops.index(key)));
+          prefetchRow(op.getKCache(), rowsOfKeys.back(), 0, d);
+        }
+        // dots[t * keys + key]: lanes of partial sums of query t with the key.
+        SmallVector<Value> dots(group * keys, zeroVector(rewriter, loc, sliceType));
         for (int64_t s = 0; s < slices; ++s) {
-          Value k = loops.loadAs(op.getKCache(), {kvHead, j, loops.index(s * slice)}, sliceType);
+          SmallVector<Value> k;
+          for (Value j : rowsOfKeys)
+            k.push_back(loops.loadAs(op.getKCache(), {kvHead, j, loops.index(s * slice)}, sliceType));
           for (int64_t t = 0; t < group; ++t) {
             Value q = vector::LoadOp::create(rewriter, loc, sliceType, queries,
                                              ValueRange{headIndex[t], loops.index(s * slice)});
             // Products of f32 values are exact in f64, so fusing them into
             // the sums (where the target has FMA) changes no result.
-            dots[t] = arith::AddFOp::create(
-                rewriter, loc, dots[t], arith::MulFOp::create(rewriter, loc, q, k, contract), contract);
+            for (int64_t key = 0; key < keys; ++key) {
+              Value &dot = dots[t * keys + key];
+              dot = arith::AddFOp::create(
+                  rewriter, loc, dot, arith::MulFOp::create(rewriter, loc, q, k[key], contract), contract);
+            }
           }
         }
-        // Any order of the f64 sums rounds to the same f32 but at ties, and
-        // the tree of lanes is the short one.
-        for (int64_t t = 0; t < group; ++t)
-          memref::StoreOp::create(rewriter, loc,
-                                  vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::ADD,
-                                                              dots[t], arith::FastMathFlags::reassoc),
-                                  scores, ValueRange{headIndex[t], j});
-      });
+        // Any order of the f64 sums rounds to the same f32 but at ties.
+        if ((group * keys) % slice != 0) {
+          for (int64_t t = 0; t < group; ++t)
+            for (int64_t key = 0; key < keys; ++key) {
+              Value dot = vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::ADD,
+                                                      dots[t * keys + key], arith::FastMathFlags::reassoc);
+              memref::StoreOp::create(rewriter, loc, arith::DivFOp::create(rewriter, loc, dot, root),
+                                      scores, ValueRange{headIndex[t], rowsOfKeys[key]});
+            }
+          return;
+        }
+        // Lane l of sum vector v is dot v * slice + l: runs of `keys` lanes
+        // are one query's scores of consecutive keys.
+        SmallVector<Value> sums = sumAcrossLanes(rewriter, loc, dots);
+        for (auto [v, sum] : llvm::enumerate(sums)) {
+          Value scaled = arith::DivFOp::create(rewriter, loc, sum, loops.splat(root, sliceType));
+          for (int64_t lane = 0; lane < slice; lane += keys) {
+            int64_t t = (static_cast<int64_t>(v) * slice + lane) / keys;
+            Value run = vector::ExtractStridedSliceOp::create(rewriter, loc, scaled, ArrayRef<int64_t>{lane},
+                                                              ArrayRef<int64_t>{keys}, ArrayRef<int64_t>{1});
+            vector::StoreOp::create(rewriter, loc, run, scores, ValueRange{headIndex[t], first});
+          }
+        }
+      };
+      Value stepped = arith::SubIOp::create(
+          rewriter, loc, length, arith::RemUIOp::create(rewriter, loc, length, loops.index(keysPerStep)));
+      {
+        auto keyLoop = scf::ForOp::create(rewriter, loc, loops.index(0), stepped, loops.index(keysPerStep));
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointToStart(keyLoop.getBody());
+        scoreKeys(keyLoop.getInductionVar(), keysPerStep);
+      }
+      loops.loop(stepped, length, [&](Value j) { scoreKeys(j, 1); });
 
+      // The softmax's exponentials and their sums; the weighted sums below
+      // are divided by those.
+      SmallVector<Value> totals;
       for (int64_t t = 0; t < group; ++t) {
         auto load = [&](Value j, VectorType type) -> Value {
           return vector::LoadOp::create(rewriter, loc, type, scores, ValueRange{headIndex[t], j});
         };
-        // The scaling by 1/sqrt(d) happens here, in vectors.
         Value maximum = loops.reduce(loops.index(0), length, vector::CombiningKind::MAXIMUMF,
-                                     -std::numeric_limits<double>::infinity(), f64,
-                                     [&](Value j, VectorType type) -> Value {
-                                       Value score = arith::DivFOp::create(
-                                           rewriter, loc, load(j, type), loops.splat(root, type));
-                                       vector::StoreOp::create(rewriter, loc, score, scores,
-                                                               ValueRange{headIndex[t], j});
-                                       return score;
-                                     });
-        Value total = loops.reduce(
+                                     -std::numeric_limits<double>::infinity(), f64, load);
+        totals.push_back(loops.reduce(
             loops.index(0), length, vector::CombiningKind::ADD, 0.0, f64,
             [&](Value j, VectorType type) -> Value {
               Value e = loops.expF64(
                   arith::SubFOp::create(rewriter, loc, load(j, type), loops.splat(maximum, type)));
               vector::StoreOp::create(rewriter, loc, e, scores, ValueRange{headIndex[t], j});
               return e;
-            });
-        loops.forEach(loops.index(0), length, f64, [&](Value j, VectorType type) {
-          Value p = arith::DivFOp::create(rewriter, loc, load(j, type), loops.splat(total, type));
-          vector::StoreOp::create(rewriter, loc, p, scores, ValueRange{headIndex[t], j});
-        });
+            }));
       }
 
-      // The weighted sums of the cached values, for the whole group in each
-      // pass over them (each value read and widened once for all its query
-      // heads), as many slices of the head a pass as half the registers hold.
+      // The sums of the cached values weighted by the exponentials, for the
+      // whole group in each pass over them (each value read and widened once
+      // for all its query heads), as many slices of the head a pass as half
+      // the registers hold; then divided by the exponentials' sum once each.
       int64_t perPass = std::max<int64_t>(1, loops.registers() / 2 / group);
       for (int64_t first = 0; first < slices; first += perPass) {
         int64_t count = std::min(perPass, slices - first);
@@ -195,7 +258,7 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
           OpBuilder::InsertionGuard guard(rewriter);
           rewriter.setInsertionPointToStart(weighted.getBody());
           Value j = weighted.getInductionVar();
-          prefetchRow(op.getVCache(), j);
+          prefetchRow(op.getVCache(), j, first * slice, (first + count) * slice);
           SmallVector<Value> values;
           for (int64_t s = 0; s < count; ++s)
             values.push_back(
@@ -215,9 +278,10 @@ struct AttentionLowering final : ModelOpLowering<AttentionOp> {
           for (int64_t s = 0; s < count; ++s) {
             Value column = arith::AddIOp::create(rewriter, loc, qColumn[t],
                                                  loops.index((first + s) * slice));
-            Value y = arith::TruncFOp::create(rewriter, loc,
-                                              VectorType::get({slice}, rewriter.getF32Type()),
-                                              weighted.getResult(t * count + s));
+            Value y = arith::TruncFOp::create(
+                rewriter, loc, VectorType::get({slice}, rewriter.getF32Type()),
+                arith::DivFOp::create(rewriter, loc, weighted.getResult(t * count + s),
+                                      loops.splat(totals[t], sliceType)));
             vector::StoreOp::create(rewriter, loc, y, op.getOut(), ValueRange{i, column});
           }
       }

@@ -79,30 +79,44 @@ func.func @attention(%q: memref<?x8xf32>, %kv: memref<?x8xf32>, %kc: memref<2x32
 
 // Four query heads on one KV head: tasks are KV head major (task mod rows
 // is the row, task / rows the KV head, so consecutive tasks share a cache).
-// The scores' products are exact in f64, so they may fuse into FMAs; their
-// lanes sum in any order; the weighted sums may fuse too (the f64 sums
-// round to the same f32 but at ties). The scores are scaled by 1/sqrt(d) in vectors in
-// the max pass, normalized in a pass of their own, and one pass over the
-// values sums all four heads (2 slices of 4 lanes each: 8 accumulators, half
-// of AVX2's registers). Both passes prefetch the head's cache row 8
-// positions on, at most the last one.
+// The scores' products are exact in f64, so they may fuse into FMAs, and
+// their lanes sum in any order (the f64 sums round to the same f32 but at
+// ties): two keys a step (8 accumulators, half of AVX2's registers), whose 8
+// sums a tree of shuffles gathers into two vectors, divided by sqrt(d) there
+// and stored as each head's run of two scores; the keys left over one at a
+// time, the same way. Max and exp passes per head; one pass over the values
+// sums all four heads' exponential-weighted values (2 slices of 4 lanes
+// each: 8 accumulators), each then divided by its head's total, not every
+// weight. Both passes prefetch the head's cache row 8 positions on, at most
+// the last one.
 // CHECK-LABEL: func.func @attention_group(
 // CHECK:         scf.parallel (%[[TASK:.*]]) =
 // CHECK:           arith.remui %[[TASK]], %[[ROWS:.*]] : index
 // CHECK:           arith.divui %[[TASK]], %[[ROWS]] : index
-// CHECK:           %[[AHEAD:.*]] = arith.minui %{{.*}}, %{{.*}} : index
-// CHECK:           memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %{{.*}}], read, locality<3>, data : memref<1x32x8xf32>
-// CHECK:           arith.mulf {{.*}} fastmath<contract> : vector<4xf64>
-// CHECK:           arith.addf {{.*}} fastmath<contract> : vector<4xf64>
-// CHECK:           vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<4xf64> into f64
-// CHECK:           arith.divf {{.*}} : vector<4xf64>
+// CHECK:           scf.for %{{.*}} = %c0 to %{{.*}} step %c2 {
+// CHECK:             %[[AHEAD:.*]] = arith.minui %{{.*}}, %{{.*}} : index
+// CHECK:             memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %{{.*}}], read, locality<3>, data : memref<1x32x8xf32>
+// CHECK:             arith.mulf {{.*}} fastmath<contract> : vector<4xf64>
+// CHECK:             arith.addf {{.*}} fastmath<contract> : vector<4xf64>
+// CHECK:             vector.shuffle %{{.*}}, %{{.*}} [0, 1, 4, 5] : vector<4xf64>, vector<4xf64>
+// CHECK:             vector.shuffle %{{.*}}, %{{.*}} [2, 3, 6, 7] : vector<4xf64>, vector<4xf64>
+// CHECK:             vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6] : vector<4xf64>, vector<4xf64>
+// CHECK:             vector.shuffle %{{.*}}, %{{.*}} [1, 3, 5, 7] : vector<4xf64>, vector<4xf64>
+// CHECK:             arith.divf {{.*}} : vector<4xf64>
+// CHECK:             vector.extract_strided_slice %{{.*}} {offsets = [2], sizes = [2], strides = [1]} : vector<4xf64> to vector<2xf64>
+// CHECK:             vector.store %{{.*}}, %{{.*}}[%c1, %{{.*}}] : memref<4x32xf64>, vector<2xf64>
+// CHECK:           scf.for
+// CHECK:             vector.store %{{.*}}, %{{.*}}[%c3, %{{.*}}] : memref<4x32xf64>, vector<1xf64>
+// CHECK-NOT:       arith.divf
 // CHECK:           vector.reduction <maximumf>
-// CHECK:           arith.divf {{.*}} : vector<4xf64>
+// CHECK:           math.roundeven
+// CHECK-NOT:       arith.divf
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
 // CHECK:             memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x32x8xf32>
 // CHECK:             arith.mulf {{.*}} fastmath<contract> : vector<4xf64>
 // CHECK:             arith.addf {{.*}} fastmath<contract> : vector<4xf64>
-// CHECK-COUNT-8:   arith.truncf {{.*}} : vector<4xf64> to vector<4xf32>
+// CHECK-COUNT-8:   arith.divf {{.*}} : vector<4xf64>
+// CHECK-NOT:       arith.divf
 func.func @attention_group(%q: memref<?x32xf32>, %kv: memref<?x8xf32>, %kc: memref<1x32x8xf32>, %vc: memref<1x32x8xf32>, %p: index, %out: memref<?x32xf32>) {
   tern.attention ins(%q, %kv, %kv, %kc, %vc, %p : memref<?x32xf32>, memref<?x8xf32>, memref<?x8xf32>, memref<1x32x8xf32>, memref<1x32x8xf32>)
                  outs(%out : memref<?x32xf32>) {num_heads = 4 : i64, num_kv_heads = 1 : i64, head_dim = 8 : i64}
