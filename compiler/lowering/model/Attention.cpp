@@ -9,9 +9,10 @@
 // All of it is computed in f64 and rounded to f32 once at the end, so the
 // result is the correctly rounded one (but at ties, whatever the order of the
 // f64 sums, whether they fuse their products and whether the softmax divides
-// each weight or the weighted sum by the weights' total): the output is quantized to int8 right after its norm, and a
-// last-bit difference from the reference could flip an activation and
-// visibly change what the model generates.
+// each weight or the weighted sum by the weights' total): the output is
+// quantized to int8 right after its norm, and a last-bit difference from the
+// reference could flip an activation and visibly change what the model
+// generates.
 //
 // In GPU blocks a task is one (row, query head): the threads share the cache
 // positions for the scores, which stay in shared memory, then the reductions
