@@ -134,11 +134,13 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
   REQUIRE_MODELS();
   auto [variant, threads] = GetParam();
   std::string artifact = modelsDir() + "/" + variant + ".tern";
-  std::string checkpoint = modelsDir() + (std::string(variant) == "master" ? "/tiny-master" : "/tiny-hf");
+  std::string name = variant;
+  std::string checkpoint =
+      modelsDir() + (name == "master" ? "/tiny-master" : name == "mha" ? "/tiny-mha" : "/tiny-hf");
   tern::reference::ReferenceModel reference;
   std::string error;
   ASSERT_TRUE(reference.load(checkpoint, error)) << error;
-  if (std::string(variant).find("int8") != std::string::npos)
+  if (name.find("int8") != std::string::npos)
     reference.quantizeHeadToInt8();
   Engine engine;
   ASSERT_TRUE(engine.open(artifact, threads)) << tern_last_error();
@@ -156,7 +158,7 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
 
 INSTANTIATE_TEST_SUITE_P(Artifacts, ReferenceComparison,
                          ::testing::Combine(::testing::Values("hf", "master", "chunked", "tuned",
-                                                              "slabs", "avx2", "gpu-blocks",
+                                                              "slabs", "avx2", "mha", "gpu-blocks",
                                                               "int8", "gpu-blocks-int8"),
                                             ::testing::Values(1, 2)));
 

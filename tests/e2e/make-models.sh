@@ -15,6 +15,9 @@ rm -rf "$out" && mkdir -p "$out"
 "$ternc" compile --model "$out/tiny-hf" --target host -o "$out/hf.tern" --quiet
 "$ternc" compile --model "$out/tiny-master" --target host -o "$out/master.tern" --quiet
 "$ternc" compile --model "$out/tiny.gguf" --target host -o "$out/gguf.tern" --quiet
+# Multi-head attention (a KV head per query head).
+"$synth" --preset tiny-mha --format hf --tokenizer-dir "$tokenizer" -o "$out/tiny-mha" --quiet
+"$ternc" compile --model "$out/tiny-mha" --target host -o "$out/mha.tern" --quiet
 # The model ops with AVX2's 8 f32 lanes and 16 registers, where the host has
 # AVX-512 (its own build otherwise): the other vector width's loops.
 "$ternc" compile --model "$out/tiny-hf" --target host --features=-avx512f -o "$out/avx2.tern" --quiet

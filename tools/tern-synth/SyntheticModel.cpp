@@ -13,6 +13,12 @@ bool presetShape(const std::string &preset, ModelShape &s) {
     s = {"tiny", 256, 680, 3, 4, 2, 128256, 1024};
     return true;
   }
+  if (preset == "tiny-mha") {
+    // Multi-head attention (as many KV heads as query heads, like the older
+    // BitNet b1.58 models), head size 32: attention's other loop shapes.
+    s = {"tiny-mha", 192, 512, 2, 6, 6, 128256, 1024};
+    return true;
+  }
   if (preset == "2b4t") {
     s = {"2b4t", 2560, 6912, 30, 20, 5, 128256, 4096};
     return true;

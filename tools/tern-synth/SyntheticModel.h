@@ -29,7 +29,8 @@ struct ModelShape {
   int64_t headDim() const { return hidden / heads; }
 };
 
-/// "tiny" (3 layers, hidden 256, the full Llama 3 vocabulary) or "2b4t" (the
+/// "tiny" (3 layers, hidden 256, the full Llama 3 vocabulary), "tiny-mha"
+/// (2 layers, hidden 192, 6 heads with a KV head each) or "2b4t" (the
 /// shape of BitNet b1.58 2B4T); false for another name.
 bool presetShape(const std::string &preset, ModelShape &shape);
 

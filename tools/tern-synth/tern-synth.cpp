@@ -27,8 +27,10 @@ using namespace tern::synth;
 namespace {
 
 cl::OptionCategory synthCategory("tern-synth");
-cl::opt<std::string> presetOpt("preset", cl::desc("Model shape: tiny (3 layers, hidden 256) or "
-                                                  "2b4t (BitNet b1.58 2B4T, about 1.2 GB)"),
+cl::opt<std::string> presetOpt("preset", cl::desc("Model shape: tiny (3 layers, hidden 256, 4 heads "
+                                                  "on 2 KV heads), tiny-mha (2 layers, hidden 192, "
+                                                  "6 heads with a KV head each) or 2b4t (BitNet "
+                                                  "b1.58 2B4T, about 1.2 GB)"),
                                cl::init("tiny"), cl::cat(synthCategory));
 enum class Format { HF, HFMaster, GGUF };
 cl::opt<Format> formatOpt(
@@ -88,7 +90,7 @@ int main(int argc, char **argv) {
       "  tern-synth --preset 2b4t --format gguf -o 2b4t.gguf\n");
   ModelShape shape;
   if (!presetShape(presetOpt, shape))
-    return fail("unknown preset '" + presetOpt + "'; expected tiny or 2b4t");
+    return fail("unknown preset '" + presetOpt + "'; expected tiny, tiny-mha or 2b4t");
   SyntheticModel model(shape, seedOpt);
   ProgressPrinter printer;
   ProgressFn progress = [&](double fraction, const std::string &what) { printer(fraction, what); };
