@@ -39,6 +39,12 @@ inline packing::LayoutParams weightLayout(KernelAttr kernel, Packing packing, in
   case Packing::base3: format = packing::Format::MfreeBase3; break;
   case Packing::lut2: format = packing::Format::Lut2; break;
   case Packing::lut3: format = packing::Format::Lut3; break;
+  case Packing::idx3: {
+    // rowlut: slabs of 4 x unroll_k groups of 3 (see the lowering).
+    int64_t slabGroups = 4 * kernel.getUnrollK();
+    int64_t slabs = packing::ceilDiv(packing::ceilDiv(k, packing::Idx3Layout::kGroup), slabGroups);
+    return {packing::Format::Idx3, n, k, kernel.getLanes(), kernel.getTileN(), slabs};
+  }
   }
   return {format, n, k, kernel.getLanes(), kernel.getTileN(), kernelSlabs(kernel)};
 }

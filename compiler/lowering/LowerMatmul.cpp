@@ -6,6 +6,7 @@
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
 #include "compiler/lowering/mma/MmaMatmul.h"
+#include "compiler/lowering/rowlut/RowLutMatmul.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -63,6 +64,8 @@ struct MatmulLowering final : OpConversionPattern<MatmulOp> {
       return lowerAmxMatmul(op, operands, target, rewriter);
     case Strategy::mma:
       return lowerMmaMatmul(op, operands, target, rewriter);
+    case Strategy::rowlut:
+      return lowerRowLutMatmul(op, operands, target, rewriter);
     }
     return op.emitOpError("has no lowering for its strategy");
   }

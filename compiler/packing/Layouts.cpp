@@ -12,12 +12,13 @@ const char *formatName(Format format) {
   case Format::MfreeBase3: return "mfree_base3";
   case Format::Lut2: return "lut2";
   case Format::Lut3: return "lut3";
+  case Format::Idx3: return "idx3";
   }
   return "?";
 }
 
 std::optional<Format> parseFormat(std::string_view name) {
-  for (Format f : {Format::MfreeI2, Format::MfreeBase3, Format::Lut2, Format::Lut3})
+  for (Format f : {Format::MfreeI2, Format::MfreeBase3, Format::Lut2, Format::Lut3, Format::Idx3})
     if (name == formatName(f))
       return f;
   return std::nullopt;
@@ -26,7 +27,15 @@ std::optional<Format> parseFormat(std::string_view name) {
 static bool isLut(Format f) { return f == Format::Lut2 || f == Format::Lut3; }
 
 int64_t packedBytes(const LayoutParams &params) {
+  if (params.format == Format::Idx3)
+    return Idx3Layout{params}.totalBytes();
   return isLut(params.format) ? LutLayout{params}.totalBytes() : MfreeLayout{params}.totalBytes();
+}
+
+int64_t storedSlabs(const LayoutParams &params) {
+  if (params.format == Format::Idx3)
+    return Idx3Layout{params}.slabs();
+  return isLut(params.format) ? 1 : MfreeLayout{params}.slabs();
 }
 
 static bool packMfree(const MfreeLayout &l, const int8_t *w, uint8_t *out) {
@@ -83,10 +92,32 @@ static bool packLut(const LutLayout &l, const int8_t *w, uint8_t *out) {
   return true;
 }
 
+static void packIdx3(const Idx3Layout &l, const int8_t *w, uint8_t *out) {
+  const LayoutParams &p = l.p;
+  int64_t paddedRows = l.blocks() * p.tileN;
+  for (int64_t row = 0; row < paddedRows; ++row)
+    for (int64_t group = 0; group < l.groups(); ++group) {
+      int64_t code = 0;
+      for (int64_t j = Idx3Layout::kGroup - 1; j >= 0; --j) {
+        int64_t col = group * Idx3Layout::kGroup + j;
+        code = 3 * code + (row < p.n && col < p.k ? w[row * p.k + col] + 1 : 1);
+      }
+      out[l.offset(row / p.tileN, group) + row % p.tileN] =
+          static_cast<uint8_t>(Idx3Layout::kCodeScale * code);
+    }
+}
+
 bool pack(const LayoutParams &params, const int8_t *weights, uint8_t *out) {
   for (int64_t i = 0; i < params.n * params.k; ++i)
     if (weights[i] < -1 || weights[i] > 1)
       return false;
+  if (params.format == Format::Idx3) {
+    // Its tile_n counts rows of a register tile, not vectors of lanes.
+    if (params.tileN <= 0 || params.slabs < 1)
+      return false;
+    packIdx3(Idx3Layout{params}, weights, out);
+    return true;
+  }
   if (params.lanes <= 0 || params.tileN <= 0 || params.tileN % params.lanes != 0 ||
       params.slabs < 1 || (isLut(params.format) && params.slabs != 1))
     return false;

@@ -35,6 +35,14 @@
 // [8L, 8L + 8) from the lane's first half and [V/2 + 8L, V/2 + 8L + 8) from
 // its second (V = 4 * lanes), so byte 16L + 8h + i holds row h V/2 + 8L + i.
 //
+// idx3 (strategy rowlut). Weights in groups of 3 along K, each group of a
+// row one byte: 8 c, where c = d0 + 3 d1 + 9 d2 with d_j = w + 1 of column
+// 3 group + j. K is stored in slabs of slabGroups() groups; a slab holds its
+// groups of every block of tileN rows, block after block, and within a
+// block group after group, tileN bytes (one per row) each. So a kernel that
+// sums one slab at a time over all rows reads one sequential stream.
+// Padding (rows >= N, columns >= K) holds weight 0 (c = 13).
+//
 //===----------------------------------------------------------------------===//
 #ifndef TERN_COMPILER_PACKING_LAYOUTS_H
 #define TERN_COMPILER_PACKING_LAYOUTS_H
@@ -46,9 +54,9 @@
 
 namespace tern::packing {
 
-enum class Format { MfreeI2, MfreeBase3, Lut2, Lut3 };
+enum class Format { MfreeI2, MfreeBase3, Lut2, Lut3, Idx3 };
 
-/// "mfree_i2", "mfree_base3", "lut2", "lut3": the manifest's "layout".
+/// "mfree_i2", "mfree_base3", "lut2", "lut3", "idx3": the manifest's "layout".
 const char *formatName(Format format);
 std::optional<Format> parseFormat(std::string_view name);
 
@@ -56,7 +64,7 @@ struct LayoutParams {
   Format format = Format::MfreeI2;
   int64_t n = 0, k = 0;
   int64_t lanes = 0, tileN = 0;
-  int64_t slabs = 1; // mfree: K slabs (see MfreeLayout)
+  int64_t slabs = 1; // mfree, idx3: K slabs (see MfreeLayout, Idx3Layout)
   bool operator==(const LayoutParams &o) const {
     return format == o.format && n == o.n && k == o.k && lanes == o.lanes && tileN == o.tileN &&
            slabs == o.slabs;
@@ -122,7 +130,34 @@ struct LutLayout {
   }
 };
 
+/// The idx3 layout's geometry.
+struct Idx3Layout {
+  static constexpr int64_t kGroup = 3;
+  /// Digit weights of a code: c = d0 + 3 d1 + 9 d2; the byte is 8 c.
+  static constexpr int64_t kCodeScale = 8;
+  LayoutParams p;
+  int64_t groups() const { return ceilDiv(p.k, kGroup); }
+  int64_t blocks() const { return ceilDiv(p.n, p.tileN); }
+  int64_t slabs() const { return std::max<int64_t>(1, std::min(p.slabs, groups())); }
+  int64_t slabGroups() const { return ceilDiv(groups(), slabs()); }
+  /// Slabs actually holding groups (the last ones may hold none when
+  /// slabGroups() rounds up).
+  int64_t usedSlabs() const { return ceilDiv(groups(), slabGroups()); }
+  int64_t groupsInSlab(int64_t slab) const {
+    return std::min(slabGroups(), groups() - slab * slabGroups());
+  }
+  int64_t slabStart(int64_t slab) const { return slab * slabGroups() * blocks() * p.tileN; }
+  /// Offset of the byte of (block, group) for the block's first row.
+  int64_t offset(int64_t block, int64_t group) const {
+    int64_t slab = group / slabGroups();
+    return slabStart(slab) + (block * groupsInSlab(slab) + group % slabGroups()) * p.tileN;
+  }
+  int64_t totalBytes() const { return groups() * blocks() * p.tileN; }
+};
+
 int64_t packedBytes(const LayoutParams &params);
+/// The K slabs the weights are stored in: the manifest's "slabs".
+int64_t storedSlabs(const LayoutParams &params);
 
 /// Packs `weights` (N x K row-major, values in {-1, 0, 1}) into `out`
 /// (packedBytes(params) bytes). Returns false, writing nothing, on a value

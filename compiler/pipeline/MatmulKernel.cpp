@@ -163,7 +163,7 @@ llvm::Error writeMatmulKernelArtifact(MLIRContext *ctx, const MatmulKernelSpec &
       packing::LayoutParams layout = weightLayout(kernel, spec.packing, spec.n, spec.k);
       json.attribute("layout", packing::formatName(layout.format));
       json.attribute("packed_bytes", packing::packedBytes(layout));
-      json.attribute("slabs", packing::MfreeLayout{layout}.slabs());
+      json.attribute("slabs", packing::storedSlabs(layout));
       json.attributeObject("kernel", [&] {
         json.attribute("lanes", kernel.getLanes());
         json.attribute("tile_n", kernel.getTileN());

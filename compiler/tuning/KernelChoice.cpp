@@ -5,6 +5,7 @@
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
 #include "compiler/lowering/mma/MmaMatmul.h"
+#include "compiler/lowering/rowlut/RowLutMatmul.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -15,7 +16,14 @@
 namespace tern {
 
 Packing defaultPacking(Strategy strategy) {
-  return strategy == Strategy::lut ? Packing::lut3 : Packing::i2;
+  switch (strategy) {
+  case Strategy::lut:
+    return Packing::lut3;
+  case Strategy::rowlut:
+    return Packing::idx3;
+  default:
+    return Packing::i2;
+  }
 }
 
 KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strategy strategy,
@@ -33,6 +41,8 @@ KernelAttr defaultKernel(mlir::MLIRContext *ctx, const TargetDesc &target, Strat
     return defaultAmxKernel(ctx);
   case Strategy::mma:
     return defaultMmaKernel(ctx);
+  case Strategy::rowlut:
+    return defaultRowLutKernel(ctx, lanes, backend->vectorRegisters(target));
   }
   llvm_unreachable("unknown strategy");
 }

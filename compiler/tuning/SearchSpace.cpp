@@ -4,6 +4,7 @@
 #include "compiler/lowering/lut/LutMatmul.h"
 #include "compiler/lowering/mfree/MfreeMatmul.h"
 #include "compiler/lowering/mma/MmaMatmul.h"
+#include "compiler/lowering/rowlut/RowLutMatmul.h"
 #include "compiler/lowering/simt/SimtMatmul.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -112,6 +113,8 @@ SearchSpace searchSpaceFor(Strategy strategy, const TargetDesc &target, int64_t 
     return amxSearchSpace();
   case Strategy::mma:
     return mmaSearchSpace();
+  case Strategy::rowlut:
+    return rowLutSearchSpace(lanes);
   }
   llvm_unreachable("unknown strategy");
 }
@@ -126,7 +129,10 @@ std::vector<SearchSpace> allSearchSpaces(const TargetDesc &target, int64_t m) {
   }
   std::vector<SearchSpace> spaces = {searchSpaceFor(Strategy::mfree, target, m),
                                      searchSpaceFor(Strategy::lut, target, m)};
-  // AMX tiles pay off where activation rows share the decoded weights.
+  // A rowlut table serves 32 activation rows; AMX tiles pay off where
+  // activation rows share the decoded weights.
+  if (m > 1)
+    spaces.push_back(searchSpaceFor(Strategy::rowlut, target, m));
   if (m > 1 && target.hasFeature("amx-int8"))
     spaces.push_back(searchSpaceFor(Strategy::amx, target, m));
   return spaces;

@@ -9,6 +9,7 @@ def Tern_Packing : I32EnumAttr<"Packing", "how ternary weights are packed into b
     I32EnumAttrCase<"base3", 1>,
     I32EnumAttrCase<"lut2", 2>,
     I32EnumAttrCase<"lut3", 3>,
+    I32EnumAttrCase<"idx3", 4>,
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::tern";
@@ -24,10 +25,13 @@ def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_Packing, "packing"> {
       weight: what a lookup-table kernel reads.
     * `lut3`: a 4-bit index and a sign bit per triple of weights (27
       combinations, folded by symmetry to 14 and a sign), 1.67 bits per weight.
+    * `idx3`: a byte per triple of weights, 8 x its base-3 code: the offset,
+      scaled by 8 in an address, of the triple's entry in a rowlut table;
+      2.67 bits per weight.
 
     K (the reduction dimension) must be a multiple of the packing group: 4
     for `i2` and `base3` (their kernels take activations four at a time), 2
-    for `lut2`, 1 for `lut3` (a last partial triple is padded). The byte
+    for `lut2`, 1 for `lut3` and `idx3` (a last partial triple is padded). The byte
     layout inside a packing is chosen by the kernel.
   }];
   let assemblyFormat = "`<` $value `>`";
@@ -39,6 +43,7 @@ def Tern_Strategy : I32EnumAttr<"Strategy", "ternary matmul kernel strategy", [
     I32EnumAttrCase<"simt", 2>,
     I32EnumAttrCase<"amx", 3>,
     I32EnumAttrCase<"mma", 4>,
+    I32EnumAttrCase<"rowlut", 5>,
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::tern";
@@ -64,18 +69,25 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       `mma` (GPU tensor cores for prefill: each warp multiplies tile_m
       16-row activation tiles by `streams` 8-row weight tiles, 32 K values
       a step, with int8 m16n8k32 MMA; the weights are unpacked from i2 to
-      {-1, 0, 1} in registers).
+      {-1, 0, 1} in registers), or `rowlut` (CPU prefill by table lookups
+      with activation rows in the vector lanes: for 32 activation rows and
+      each group of 3 K values, a table of the 27 sums the group's weights
+      can make, as 32 int16 lanes; each weight byte (`idx3`) is the address
+      of its entry, added whole into int16 sums of 32 rows; no multiplies).
     * `lanes`: 32-bit lanes per vector register (4 = 128-bit, 8 = 256-bit,
       16 = 512-bit); for simt, the rows one warp covers (lanes x streams =
       32 threads); for mma 8, the rows of an MMA weight tile.
     * `tile_n`: output rows per block, a multiple of `lanes`; blocks are the
       unit of work distributed over threads and of the packed weight layout.
+      rowlut: output rows per register tile (any count up to 16).
     * `tile_m`: activation rows per register tile; amx: activation tiles of
       16 rows per step; mma: activation tiles of 16 rows per warp.
     * `unroll_k`: steps along K per loop iteration: mfree chunks (16 weights
       per row for i2, 20 for base3), lut pairs of groups (a divisor of 32);
       amx: weight tiles of 16 output rows per step (each step multiplies
-      tile_m x unroll_k accumulator tiles); mma: steps of 32 K values.
+      tile_m x unroll_k accumulator tiles); mma: steps of 32 K values;
+      rowlut: the weights are stored in K slabs of 4 x unroll_k groups,
+      which a register tile sums before it widens into int32.
     * `prefetch`: how many steps ahead the weights are software-prefetched
       (0: none), for decoding, where they stream from memory once.
     * `streams`: mfree: K is split into this many contiguous ranges read

@@ -15,6 +15,7 @@ int64_t packingGroupSize(Packing kind) {
   case Packing::lut2:
     return 2;
   case Packing::lut3:
+  case Packing::idx3:
     return 1;
   }
   llvm_unreachable("unknown packing");
@@ -30,12 +31,24 @@ bool strategySupportsPacking(Strategy strategy, Packing packing) {
   case Strategy::simt:
   case Strategy::mma:
     return packing == Packing::i2;
+  case Strategy::rowlut:
+    return packing == Packing::idx3;
   }
   llvm_unreachable("unknown strategy");
 }
 
 Strategy strategyForPacking(Packing packing) {
-  return packing == Packing::lut2 || packing == Packing::lut3 ? Strategy::lut : Strategy::mfree;
+  switch (packing) {
+  case Packing::i2:
+  case Packing::base3:
+    return Strategy::mfree;
+  case Packing::lut2:
+  case Packing::lut3:
+    return Strategy::lut;
+  case Packing::idx3:
+    return Strategy::rowlut;
+  }
+  llvm_unreachable("unknown packing");
 }
 
 LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, Strategy strategy,
@@ -43,6 +56,21 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
                                  int64_t prefetch, int64_t streams) {
   if (lanes != 4 && lanes != 8 && lanes != 16)
     return emitError() << "lanes must be 4, 8 or 16 (128-, 256- or 512-bit vectors), got " << lanes;
+  if (strategy == Strategy::rowlut) {
+    // Its tile is tile_n x (16 / lanes) registers of int16 sums, one per
+    // output row and vector of a table entry.
+    if (tileN < 1 || tileN > 16)
+      return emitError() << "a rowlut kernel's tile_n (output rows per register tile) must be in "
+                            "[1, 16], got "
+                         << tileN;
+    if (tileM != 1 || prefetch != 0 || streams != 1)
+      return emitError() << "a rowlut kernel takes tile_m = 1, prefetch = 0 and streams = 1 (its "
+                            "tables fix the activation rows, its slabs the K ranges), got tile_m = "
+                         << tileM << ", prefetch = " << prefetch << ", streams = " << streams;
+    if (unrollK < 1 || unrollK > 8)
+      return emitError() << "unroll_k must be in [1, 8], got " << unrollK;
+    return success();
+  }
   if (tileN <= 0 || tileN % lanes != 0)
     return emitError() << "tile_n must be a positive multiple of lanes (" << lanes << "), got "
                        << tileN;

@@ -77,6 +77,9 @@ const Shape kShapes[] = {{33, 100},   {17, 16},    {1, 4},       {35, 52},
                          {6912, 2560}, {2560, 6912}, {66, 16400}};
 
 const int64_t kRows[] = {1, 3, 8, 128};
+// rowlut works in panels of 32 activation rows: also a full panel and a
+// partial one.
+const int64_t kRowLutRows[] = {1, 3, 40, 128};
 
 mlir::MLIRContext &context() { return ternContext(); }
 
@@ -130,7 +133,8 @@ const std::vector<float> &referenceOutput(const Shape &shape, int64_t m,
 std::vector<std::string> compileSpecs(const std::string &variant, const Kind &kind,
                                       const Shape &shape, const TargetDesc &target) {
   int64_t lanes = lookupTargetBackend(target.arch)->vectorLanes(target);
-  bool slabbed = kind.strategy == Strategy::mfree || kind.strategy == Strategy::amx;
+  bool slabbed = kind.strategy == Strategy::mfree || kind.strategy == Strategy::amx ||
+                 kind.strategy == Strategy::rowlut;
   std::vector<MatmulKernelSpec> specs(kind.strategy == Strategy::amx ? 5 : slabbed ? 4 : 3);
   specs[0].m = 1;
   specs[1].m = 128;
@@ -152,6 +156,10 @@ std::vector<std::string> compileSpecs(const std::string &variant, const Kind &ki
     break;
   case Strategy::mma: // one warp of 3 weight tiles, 32 activation rows, 3 K steps a loop
     specs[2].kernel = KernelAttr::get(&context(), Strategy::mma, 8, 24, 2, 3, 0, 3);
+    break;
+  case Strategy::rowlut: // slabs of 12 groups (7 before widening), and of 32 (2)
+    specs[2].kernel = KernelAttr::get(&context(), Strategy::rowlut, lanes, 5, 1, 3, 0, 1);
+    specs[3].kernel = KernelAttr::get(&context(), Strategy::rowlut, lanes, 16, 1, 8, 0, 1);
     break;
   }
   std::vector<std::string> dirs;
@@ -229,7 +237,8 @@ TEST_P(KernelTest, BitExactWithReference) {
     ASSERT_TRUE(packing::pack(layout, w.data(), packed.data()));
     for (int threads : {1, 2}) {
       tern_runtime *runtime = tern_runtime_create(threads);
-      for (int64_t m : kRows) {
+      for (int64_t m : kind.strategy == Strategy::rowlut ? llvm::ArrayRef(kRowLutRows)
+                                                         : llvm::ArrayRef(kRows)) {
         Activations a = randomActivations(m, shape.k, 99 + m);
         const std::vector<float> &expected = referenceOutput(shape, m, w, a);
         std::vector<float> y(m * shape.n, -1.0f);
@@ -311,6 +320,17 @@ INSTANTIATE_TEST_SUITE_P(Amx, KernelTest,
                                             ::testing::ValuesIn(kAmxShapes)),
                          testName);
 
+// rowlut reads no dot-product instruction: one variant per vector width.
+const Variant kRowLutVariants[] = {{"avx512", "x86_64", "x86-64-v4", ""},
+                                   {"avx2", "x86_64", "x86-64-v3", ""},
+                                   {"ssse3", "x86_64", "x86-64-v2", ""},
+                                   {"host", "host", "", ""}};
+INSTANTIATE_TEST_SUITE_P(RowLut, KernelTest,
+                         ::testing::Combine(::testing::ValuesIn(kRowLutVariants),
+                                            ::testing::Values(Kind{Strategy::rowlut, Packing::idx3}),
+                                            ::testing::ValuesIn(kShapes)),
+                         testName);
+
 // Kernels for a machine with a ternary dot product (a target description
 // declaring `ternary`), their tern.tdot run by its definition on the host.
 const Variant kTernaryDotVariants[] = {{"tdot_host", "host", "", "", true}};
@@ -384,6 +404,11 @@ TEST_P(AArch64KernelTest, BitExactWithReferenceUnderQemu) {
 INSTANTIATE_TEST_SUITE_P(Kernels, AArch64KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kAArch64Variants),
                                             ::testing::ValuesIn(kKinds),
+                                            ::testing::ValuesIn(kAArch64Shapes)),
+                         testName);
+INSTANTIATE_TEST_SUITE_P(RowLut, AArch64KernelTest,
+                         ::testing::Combine(::testing::Values(kAArch64Variants[0]),
+                                            ::testing::Values(Kind{Strategy::rowlut, Packing::idx3}),
                                             ::testing::ValuesIn(kAArch64Shapes)),
                          testName);
 

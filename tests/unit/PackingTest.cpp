@@ -60,6 +60,22 @@ int8_t decodeLut(const LutLayout &l, const std::vector<uint8_t> &bytes, int64_t 
   return static_cast<int8_t>(digit % 3 - 1);
 }
 
+/// idx3: slabs of ceil(groups / S) groups; within a slab, block after block,
+/// group after group, a byte per row: 8 x (d0 + 3 d1 + 9 d2).
+int8_t decodeIdx3(const LayoutParams &p, const std::vector<uint8_t> &bytes, int64_t row, int64_t col) {
+  int64_t groups = (p.k + 2) / 3, slabs = std::min(p.slabs, groups);
+  int64_t per = (groups + slabs - 1) / slabs, blocks = (p.n + p.tileN - 1) / p.tileN;
+  int64_t group = col / 3, slab = group / per, inSlab = std::min(per, groups - slab * per);
+  int64_t offset = slab * per * blocks * p.tileN + ((row / p.tileN) * inSlab + group % per) * p.tileN +
+                   row % p.tileN;
+  int code = bytes[offset];
+  EXPECT_EQ(code % 8, 0) << "idx3 bytes are 8 x a code";
+  code /= 8;
+  for (int64_t j = 0; j < col % 3; ++j)
+    code /= 3;
+  return static_cast<int8_t>(code % 3 - 1);
+}
+
 struct Case {
   Format format;
   int64_t n, k, lanes, tileN;
@@ -75,11 +91,23 @@ TEST_P(PackingTest, EveryWeightDecodesBack) {
   std::vector<uint8_t> packed(packedBytes(p), 0xee);
   ASSERT_TRUE(pack(p, w.data(), packed.data()));
   bool lut = c.format == Format::Lut2 || c.format == Format::Lut3;
+  bool idx3 = c.format == Format::Idx3;
   for (int64_t row = 0; row < c.n; ++row)
     for (int64_t col = 0; col < c.k; ++col)
-      ASSERT_EQ(lut ? decodeLut(LutLayout{p}, packed, row, col) : decodeMfree(MfreeLayout{p}, packed, row, col),
+      ASSERT_EQ(idx3  ? decodeIdx3(p, packed, row, col)
+                : lut ? decodeLut(LutLayout{p}, packed, row, col)
+                      : decodeMfree(MfreeLayout{p}, packed, row, col),
                 w[row * c.k + col])
           << formatName(c.format) << " row " << row << " col " << col;
+  if (idx3) {
+    // Kernels read whole groups and whole register tiles: the padding must
+    // be zero weights, and every byte is written.
+    Idx3Layout l{p};
+    for (int64_t row = 0; row < l.blocks() * c.tileN; ++row)
+      for (int64_t col = row < c.n ? c.k : 0; col < l.groups() * 3; ++col)
+        ASSERT_EQ(decodeIdx3(p, packed, row, col), 0) << "padding at row " << row << " col " << col;
+    return;
+  }
   if (!lut)
     return;
   // Kernels read whole pairs of groups and whole blocks: the padding must be
@@ -103,7 +131,12 @@ INSTANTIATE_TEST_SUITE_P(
                       // chunks; 2 slabs of one block.
                       Case{Format::MfreeI2, 200, 2564, 16, 64, 4},
                       Case{Format::MfreeBase3, 33, 100, 16, 32, 3}, Case{Format::MfreeI2, 1, 4, 4, 4, 8},
-                      Case{Format::MfreeBase3, 17, 44, 4, 12, 2}));
+                      Case{Format::MfreeBase3, 17, 44, 4, 12, 2},
+                      // idx3: 34 groups in slabs of 12 (12, 12, 10); a
+                      // partial last group; one slab; register tiles of 5
+                      // and 16 rows.
+                      Case{Format::Idx3, 33, 100, 8, 5, 3}, Case{Format::Idx3, 7, 101, 16, 16, 1},
+                      Case{Format::Idx3, 64, 2564, 8, 6, 54}));
 
 TEST(PackingTest, Base3DigitsAreExactForEveryByteValue) {
   for (int v = 0; v < 243; ++v) {
@@ -138,6 +171,7 @@ TEST(PackingTest, RejectsNonTernaryValuesAndImpossibleGeometry) {
   EXPECT_TRUE(pack({Format::Lut2, 2, 4, 4, 16}, w.data(), packed.data()));
   EXPECT_FALSE(pack({Format::Lut2, 2, 4, 4, 16, 2}, w.data(), packed.data())) << "lut in K slabs";
   EXPECT_FALSE(pack({Format::MfreeI2, 2, 4, 4, 4, 0}, w.data(), packed.data())) << "0 slabs";
+  EXPECT_FALSE(pack({Format::Idx3, 2, 4, 8, 0, 1}, w.data(), packed.data())) << "idx3 tile_n 0";
 }
 
 } // namespace

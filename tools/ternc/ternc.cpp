@@ -77,15 +77,18 @@ cl::opt<std::string> strategyOpt(
              "weights through byte shuffles), simt (GPU threads: one row and a slice of K "
              "each, dp4a, warp reductions; on a CPU its threads run in loops), mma (GPU tensor "
              "cores for m > 1: int8 m16n8k32 MMA on weights unpacked in registers; on a CPU "
-             "each warp runs in loops), amx (x86 AMX tiles for m > 1; i2 or base3, K a multiple of 64) "
+             "each warp runs in loops), amx (x86 AMX tiles for m > 1; i2 or base3, K a multiple of 64), "
+             "rowlut (CPU prefill: tables of the sums of 3 weights for 32 activation rows, one "
+             "vector add per weight byte; idx3) "
              "or auto (default: the tuned choice, "
              "else amx for m > 1 where the CPU has AMX, else mfree, or simt for nvptx)"),
     cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));
 cl::opt<std::string> packingOpt(
     "packing",
     cl::desc("Weight packing: i2 (2 bits per weight) or base3 (1.6 bits) for mfree; lut2 "
-             "(2 bits) or lut3 (1.67 bits) for lut. Default (auto): the tuned choice, else i2 "
-             "for mfree and lut3 for lut"),
+             "(2 bits) or lut3 (1.67 bits) for lut; idx3 (a byte per 3 weights, 2.67 bits) for "
+             "rowlut. Default (auto): the tuned choice, else i2 for mfree, lut3 for lut and "
+             "idx3 for rowlut"),
     cl::init("auto"), cl::sub(kernelCommand), cl::cat(kernelCategory));
 cl::opt<std::string> tuningDbOpt(
     "tuning-db",
@@ -281,12 +284,12 @@ int runKernel(mlir::MLIRContext &ctx) {
   if (strategyOpt != "auto") {
     request.strategy = symbolizeStrategy(strategyOpt);
     if (!request.strategy)
-      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut, simt, mma, amx or auto");
+      return fail("unknown strategy '" + strategyOpt + "'; expected mfree, lut, simt, mma, amx, rowlut or auto");
   }
   if (packingOpt != "auto") {
     request.packing = symbolizePacking(packingOpt);
     if (!request.packing)
-      return fail("unknown packing '" + packingOpt + "'; expected i2, base3, lut2, lut3 or auto");
+      return fail("unknown packing '" + packingOpt + "'; expected i2, base3, lut2, lut3, idx3 or auto");
     if (!request.strategy)
       request.strategy = strategyForPacking(*request.packing);
   }
@@ -411,7 +414,7 @@ int main(int argc, char **argv) {
       "ternc: the Tern compiler\n\n"
       "  ternc compile --model CHECKPOINT [--target host] -o NAME.tern\n"
       "      compiles a BitNet b1.58 model (Hugging Face directory or GGUF) for tern-run\n"
-      "  ternc kernel --n N --k K [--m M] [--strategy mfree|lut] [--packing i2|base3|lut2|lut3]\n"
+      "  ternc kernel --n N --k K [--m M] [--strategy mfree|lut|rowlut] [--packing i2|base3|lut2|lut3|idx3]\n"
       "               [--target host] -o DIR\n"
       "      compiles one ternary matmul into DIR/kernel.so + DIR/manifest.json\n\n"
       "Run `ternc kernel --help` for every flag of a subcommand.\n");

@@ -1,0 +1,331 @@
+//===- RowLutMatmul.cpp - table lookups with activation rows in lanes -----===//
+//
+// The "four Russians" method for prefill. K is cut into groups of 3. For a
+// panel of 32 activation rows and each group, a table holds the 27 sums the
+// group's 3 weights can make, each as 32 int16 lanes (one per activation
+// row, 64 bytes). An idx3 weight byte is 8 x its code, so it scales by 8 into
+// the byte offset of its entry: one scalar load and one vector add (with its
+// operand in memory) sum 3 K values of 32 activation rows for one output
+// row. x86 AVX2 has no instruction that accumulates int8 products, so its
+// mfree kernels need two (vpmaddubsw, vpaddw) per 32 products; here one
+// vpaddw does 48.
+//
+// Exactness. An entry is at most 3 x 128 in magnitude, so int16 sums hold
+// 85 groups; they carry over as many whole slabs, then widen into int32. Rows of the
+// panel past m read clamped rows; their sums are never stored.
+//
+// Structure, per panel of 32 activation rows:
+//   tables[group][code][32 rows] (int16), built in parallel over chunks of
+//   groups; then in parallel over tasks (runs of register tiles of tile_n
+//   output rows):
+//     narrow[rows of the task][32] (int16), wide[...][32] (int32) = 0
+//     for each K slab (4 x unroll_k groups; the layout stores the slab's
+//     weights of all rows as one stream, and its tables stay in L1):
+//       for each register tile of the task (tile_n rows of narrow):
+//         for each group of the slab, for each row of the tile:
+//           sum += tables[group][weight byte * 4 ...]
+//       after the last slab and every 85 / slab groups: wide += narrow
+//     out[m][n] = wide[n][m] / (a_scale[m] * w_scale), lanes values of n
+//     gathered at a time
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/lowering/rowlut/RowLutMatmul.h"
+#include "compiler/lowering/KernelLayouts.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace tern {
+namespace {
+
+using packing::Idx3Layout;
+
+/// Activation rows per table entry: one int16 lane each, 64 bytes.
+constexpr int64_t kPanelRows = 32;
+/// Entries per table: every code of 3 weights.
+constexpr int64_t kCodes = 27;
+/// Groups per table-building task: enough work to amortize a dispatch.
+constexpr int64_t kGroupsPerTask = 64;
+/// Tasks per panel: each reads every slab's tables once, so few; eight
+/// balance 1, 2, 4 or 8 threads.
+constexpr int64_t kTasks = 8;
+constexpr int64_t kLineBytes = 64;
+/// Groups whose sums int16 holds exactly: 85 x 384 < 2^15.
+constexpr int64_t kMaxInt16Groups = 85;
+
+class RowLutEmitter : MatmulEmitter {
+public:
+  RowLutEmitter(MatmulOp op, const MatmulOperands &operands, const TargetDesc *target,
+                RewriterBase &rewriter)
+      : MatmulEmitter(op, operands, target, rewriter) {
+    KernelAttr kernel = op.getKernel();
+    layout.p = weightLayout(kernel, Packing::idx3, n, k);
+    tileN = kernel.getTileN();
+    lanes = kernel.getLanes();
+    tilesPerTask = packing::ceilDiv(layout.blocks(), std::min(kTasks, layout.blocks()));
+    tasks = packing::ceilDiv(layout.blocks(), tilesPerTask);
+    entryType = VectorType::get({kPanelRows}, b.getI16Type());
+    wideType = VectorType::get({kPanelRows}, b.getI32Type());
+    resultType = VectorType::get({kPanelRows}, b.getF32Type());
+  }
+
+  void emit() {
+    Value rows = memref::DimOp::create(b, loc, a, 0);
+    auto tablesType = MemRefType::get({layout.groups() * kCodes * kPanelRows}, b.getI16Type());
+    Value tables = memref::AllocOp::create(b, loc, tablesType, ValueRange{}, b.getI64IntegerAttr(64));
+    auto panels = scf::ForOp::create(b, loc, index(0), rows, index(kPanelRows));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(panels.getBody());
+      Value p0 = panels.getInductionVar();
+      Value panelRows = arith::MinUIOp::create(b, loc, index(kPanelRows),
+                                               arith::SubIOp::create(b, loc, rows, p0));
+      emitTables(tables, rows, p0);
+      emitParallel(index(tasks), [&](Value task) { emitTask(task, tables, p0, panelRows); });
+    }
+    memref::DeallocOp::create(b, loc, tables);
+  }
+
+private:
+  // --- Tables --------------------------------------------------------------
+
+  void emitTables(Value tables, Value rows, Value p0) {
+    int64_t chunks = packing::ceilDiv(layout.groups(), kGroupsPerTask);
+    emitParallel(index(chunks), [&](Value chunk) {
+      Value first = mul(chunk, index(kGroupsPerTask));
+      Value last = arith::MinUIOp::create(b, loc, add(first, index(kGroupsPerTask)),
+                                          index(layout.groups()));
+      // Rows of the panel, clamped to the last activation row.
+      Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
+      SmallVector<Value> panelRows;
+      for (int64_t r = 0; r < kPanelRows; ++r)
+        panelRows.push_back(arith::MinUIOp::create(b, loc, add(p0, index(r)), lastRow));
+      auto loop = scf::ForOp::create(b, loc, first, last, index(1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      emitGroupTable(tables, panelRows, loop.getInductionVar());
+    });
+  }
+
+  /// tables[group][c] = sum_j (d_j - 1) x_j for c = d0 + 3 d1 + 9 d2, x_j
+  /// the panel's activations of column 3 group + j. A column past K (in the
+  /// last group) is clamped: its weights are 0 in every code the layout
+  /// stores, so its activations do not matter.
+  void emitGroupTable(Value tables, ArrayRef<Value> panelRows, Value group) {
+    Value columns[Idx3Layout::kGroup];
+    Value x[Idx3Layout::kGroup];
+    for (int64_t j = 0; j < Idx3Layout::kGroup; ++j) {
+      columns[j] = arith::MinUIOp::create(b, loc, add(mul(group, index(Idx3Layout::kGroup)), index(j)),
+                                          index(k - 1));
+      SmallVector<Value> lanes;
+      for (Value row : panelRows) {
+        Value v = memref::LoadOp::create(b, loc, a, ValueRange{row, columns[j]});
+        lanes.push_back(arith::ExtSIOp::create(b, loc, b.getI16Type(), v));
+      }
+      x[j] = vector::FromElementsOp::create(b, loc, entryType, lanes);
+    }
+    Value zero = zeros(entryType);
+    SmallVector<Value> entries = {arith::SubIOp::create(b, loc, zero, x[0]), zero, x[0]};
+    for (int64_t j = 1; j < Idx3Layout::kGroup; ++j) {
+      SmallVector<Value> next;
+      for (int64_t d = 0; d < 3; ++d)
+        for (Value e : entries)
+          next.push_back(d == 1 ? e : d == 0 ? arith::SubIOp::create(b, loc, e, x[j]).getResult() : add(e, x[j]));
+      entries = std::move(next);
+    }
+    Value base = mul(group, index(kCodes * kPanelRows));
+    for (int64_t c = 0; c < kCodes; ++c)
+      vector::StoreOp::create(b, loc, entries[c], tables, ValueRange{add(base, index(c * kPanelRows))});
+  }
+
+  // --- The kernel ----------------------------------------------------------
+
+  void emitTask(Value task, Value tables, Value p0, Value panelRows) {
+    int64_t taskRows = tilesPerTask * tileN;
+    auto buffer = [&](Type element) {
+      return memref::AllocaOp::create(b, loc, MemRefType::get({taskRows, kPanelRows}, element),
+                                      ValueRange{}, b.getI64IntegerAttr(64));
+    };
+    Value narrow = buffer(b.getI16Type()), wide = buffer(b.getI32Type());
+    Value firstTile = mul(task, index(tilesPerTask));
+    Value endTile = arith::MinUIOp::create(b, loc, add(firstTile, index(tilesPerTask)),
+                                           index(layout.blocks()));
+    Value tiles = arith::SubIOp::create(b, loc, endTile, firstTile);
+    Value rowsOfTiles = mul(tiles, index(tileN));
+    forEach(index(0), rowsOfTiles, [&](Value row) {
+      vector::StoreOp::create(b, loc, zeros(entryType), narrow, ValueRange{row, index(0)});
+      vector::StoreOp::create(b, loc, zeros(wideType), wide, ValueRange{row, index(0)});
+    });
+
+    // The int16 sums carry over `perWiden` slabs, then widen into int32.
+    int64_t fullSlabs = layout.groups() / layout.slabGroups();
+    int64_t perWiden = std::min(fullSlabs, kMaxInt16Groups / layout.slabGroups());
+    if (perWiden > 0) {
+      forEach(index(0), index(fullSlabs / perWiden), [&](Value round) {
+        for (int64_t s = 0; s < perWiden; ++s)
+          emitSlab(add(mul(round, index(perWiden)), index(s)), layout.slabGroups(), tables, narrow,
+                   firstTile, tiles);
+        widen(narrow, wide, rowsOfTiles);
+      });
+    }
+    for (int64_t s = perWiden > 0 ? fullSlabs / perWiden * perWiden : 0; s < fullSlabs; ++s)
+      emitSlab(index(s), layout.slabGroups(), tables, narrow, firstTile, tiles);
+    if (int64_t rest = layout.groups() % layout.slabGroups())
+      emitSlab(index(fullSlabs), rest, tables, narrow, firstTile, tiles);
+    widen(narrow, wide, rowsOfTiles);
+
+    emitResults(wide, firstTile, tiles, p0, panelRows);
+  }
+
+  void forEach(Value from, Value to, function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, from, to, index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    body(loop.getInductionVar());
+  }
+
+  /// wide += narrow; narrow = 0, for the task's rows.
+  void widen(Value narrow, Value wide, Value rows) {
+    forEach(index(0), rows, [&](Value row) {
+      ValueRange at{row, index(0)};
+      Value sum = vector::LoadOp::create(b, loc, wideType, wide, at);
+      Value part = vector::LoadOp::create(b, loc, entryType, narrow, at);
+      vector::StoreOp::create(b, loc, add(sum, arith::ExtSIOp::create(b, loc, wideType, part)), wide, at);
+      vector::StoreOp::create(b, loc, zeros(entryType), narrow, at);
+    });
+  }
+
+  /// The slab's `groups` groups of every register tile of the task, added
+  /// into the int16 sums `narrow`.
+  void emitSlab(Value slab, int64_t groups, Value tables, Value narrow, Value firstTile, Value tiles) {
+    Value slabStart = mul(toI64(slab), i64(layout.slabStart(1)));
+    Value firstGroup = mul(slab, index(layout.slabGroups()));
+    // A slab's tables stay in L1 once its first tiles have touched them;
+    // before that, most lookups would miss (a tile reads tile_n of the 27
+    // entries of each group). So each tile prefetches its share of the next
+    // slab's tables (prefetches past the end do nothing).
+    int64_t tableLines = layout.slabGroups() * kCodes * kPanelRows * 2 / kLineBytes;
+    int64_t linesPerTile = packing::ceilDiv(tableLines, tilesPerTask);
+    Value nextTables = mul(add(firstGroup, index(layout.slabGroups())), index(kCodes * kPanelRows));
+    forEach(index(0), tiles, [&](Value t) {
+      for (int64_t line = 0; line < linesPerTile; ++line) {
+        Value at = add(nextTables, mul(add(mul(t, index(linesPerTile)), index(line)),
+                                       index(kLineBytes / 2)));
+        memref::PrefetchOp::create(b, loc, tables, ValueRange{at}, /*isWrite=*/false,
+                                   /*localityHint=*/3, /*isDataCache=*/true);
+      }
+      Value tile = add(firstTile, t);
+      Value tileBytes = add(slabStart, mul(toI64(tile), i64(groups * tileN)));
+      SmallVector<Value> partial;
+      for (int64_t row = 0; row < tileN; ++row)
+        partial.push_back(vector::LoadOp::create(b, loc, entryType, narrow,
+                                                 ValueRange{add(mul(t, index(tileN)), index(row)), index(0)}));
+      auto loop = scf::ForOp::create(b, loc, index(0), index(groups), index(1), partial);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value g = loop.getInductionVar();
+        Value groupBytes = add(tileBytes, mul(toI64(g), i64(tileN)));
+        Value tableBase = mul(add(firstGroup, g), index(kCodes * kPanelRows));
+        SmallVector<Value> next;
+        for (int64_t row = 0; row < tileN; ++row) {
+          Value code = loadWeightByte(add(groupBytes, i64(row)));
+          // The byte is 8 c; an entry is 32 int16 lanes, 4 x 8 of them.
+          Value entry = add(tableBase, mul(code, index(kPanelRows / Idx3Layout::kCodeScale)));
+          Value looked = vector::LoadOp::create(b, loc, entryType, tables, ValueRange{entry});
+          next.push_back(add(loop.getRegionIterArgs()[row], looked));
+        }
+        scf::YieldOp::create(b, loc, next);
+      }
+      for (int64_t row = 0; row < tileN; ++row)
+        vector::StoreOp::create(b, loc, loop.getResult(row), narrow,
+                                ValueRange{add(mul(t, index(tileN)), index(row)), index(0)});
+    });
+  }
+
+  /// The weight byte at `offset`, zero-extended to an index.
+  Value loadWeightByte(Value offset) {
+    auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+    Value address = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights, ValueRange{offset});
+    Value byte = LLVM::LoadOp::create(b, loc, b.getI8Type(), address, /*alignment=*/1);
+    Value wide = arith::ExtUIOp::create(b, loc, b.getI64Type(), byte);
+    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), wide);
+  }
+
+  /// out[p0 + m][n] for the panel's rows m and the task's rows n < N: a
+  /// vector of `lanes` rows n at a time, gathered from the column m of
+  /// `wide`, so that the stores are contiguous.
+  void emitResults(Value wide, Value firstTile, Value tiles, Value p0, Value panelRows) {
+    auto sumsType = VectorType::get({lanes}, b.getI32Type());
+    auto maskType = VectorType::get({lanes}, b.getI1Type());
+    SmallVector<int64_t> strides;
+    for (int64_t i = 0; i < lanes; ++i)
+      strides.push_back(i * kPanelRows);
+    Value rowOffsets = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(VectorType::get({lanes}, b.getIndexType()), ArrayRef(strides)));
+    Value firstRow = mul(firstTile, index(tileN));
+    Value taskRows = arith::MinUIOp::create(b, loc, mul(tiles, index(tileN)),
+                                            arith::SubIOp::create(b, loc, index(n), firstRow));
+    Value fullVectors = arith::DivUIOp::create(b, loc, taskRows, index(lanes));
+    Value tailRows = arith::RemUIOp::create(b, loc, taskRows, index(lanes));
+    Value all = vector::ConstantMaskOp::create(b, loc, maskType, ArrayRef<int64_t>{lanes});
+    Value tailMask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{tailRows});
+    forEach(index(0), panelRows, [&](Value m) {
+      Value row = add(p0, m);
+      Value divisorOfRow = divisor(row, lanes);
+      auto store = [&](Value v, Value mask) {
+        Value r0 = mul(v, index(lanes));
+        Value sums = vector::GatherOp::create(b, loc, sumsType, wide, ValueRange{r0, m}, rowOffsets,
+                                              mask, zeros(sumsType));
+        Value y = arith::DivFOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, divisorOfRow.getType(), sums), divisorOfRow);
+        vector::MaskedStoreOp::create(b, loc, out, ValueRange{row, add(firstRow, r0)}, mask, y);
+      };
+      forEach(index(0), fullVectors, [&](Value v) { store(v, all); });
+      Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, tailRows, index(0));
+      auto tail = scf::IfOp::create(b, loc, hasTail, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(tail.thenBlock());
+      store(fullVectors, tailMask);
+    });
+  }
+
+  Idx3Layout layout;
+  int64_t tileN, lanes, tilesPerTask, tasks;
+  VectorType entryType, wideType, resultType;
+};
+
+} // namespace
+
+LogicalResult lowerRowLutMatmul(MatmulOp op, const MatmulOperands &operands,
+                                const TargetDesc *target, RewriterBase &rewriter) {
+  if (op.getWeight().getType().getPacking().getValue() != Packing::idx3)
+    return op.emitOpError("the rowlut lowering reads the idx3 packing");
+  RowLutEmitter(op, operands, target, rewriter).emit();
+  rewriter.eraseOp(op);
+  return success();
+}
+
+KernelAttr defaultRowLutKernel(MLIRContext *ctx, int64_t lanes, int64_t registers) {
+  int64_t vectorsPerRow = 16 / lanes; // a 64-byte entry
+  int64_t tileN = std::clamp<int64_t>((registers - 4) / vectorsPerRow, 1, 16);
+  return KernelAttr::get(ctx, Strategy::rowlut, lanes, tileN, /*tile_m=*/1, /*unroll_k=*/4,
+                         /*prefetch=*/0, /*streams=*/1);
+}
+
+SearchSpace rowLutSearchSpace(int64_t lanes) {
+  std::vector<ParameterRange> params = {{"tile_n", {2, 3, 4, 5, 6, 8, 12, 16}},
+                                        {"unroll_k", {2, 3, 4, 6, 8}}};
+  // The slab loop's body: tile_n lookups of 3 K values for 32 activation rows.
+  auto work = [](const Candidate &c, int64_t m) -> int64_t {
+    return c.kernel.getTileN() * Idx3Layout::kGroup * std::min<int64_t>(kPanelRows, m);
+  };
+  return SearchSpace(Strategy::rowlut, {Packing::idx3}, lanes, std::move(params), work);
+}
+
+} // namespace tern
