@@ -99,7 +99,8 @@ def Tern_KernelAttr : AttrDef<Tern_Dialect, "Kernel"> {
       amx: the K slabs the weights are stored in (1 unless they are shared
       with an mfree kernel of more streams); simt: the slices of K the threads of a warp split
       each row into; mma: weight tiles of 8 rows per warp (a block has
-      tile_n / (8 x streams) warps).
+      tile_n / (8 x streams) warps); rowlut: the parallel tasks the output
+      rows are split into (each builds every slab's tables for itself).
 
     Example: `#tern.kernel<mfree, lanes = 16, tile_n = 32, tile_m = 4, unroll_k = 1>`
   }];

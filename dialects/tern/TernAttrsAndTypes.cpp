@@ -63,10 +63,12 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
       return emitError() << "a rowlut kernel's tile_n (output rows per register tile) must be in "
                             "[1, 16], got "
                          << tileN;
-    if (tileM != 1 || prefetch != 0 || streams != 1)
-      return emitError() << "a rowlut kernel takes tile_m = 1, prefetch = 0 and streams = 1 (its "
-                            "tables fix the activation rows, its slabs the K ranges), got tile_m = "
-                         << tileM << ", prefetch = " << prefetch << ", streams = " << streams;
+    if (tileM != 1 || prefetch != 0)
+      return emitError() << "a rowlut kernel takes tile_m = 1 and prefetch = 0 (its tables fix the "
+                            "activation rows), got tile_m = "
+                         << tileM << ", prefetch = " << prefetch;
+    if (streams < 1 || streams > 8)
+      return emitError() << "streams must be in [1, 8], got " << streams;
     if (unrollK < 1 || unrollK > 8)
       return emitError() << "unroll_k must be in [1, 8], got " << unrollK;
     return success();

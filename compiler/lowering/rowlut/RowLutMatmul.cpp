@@ -15,12 +15,16 @@
 // panel past m read clamped rows; their sums are never stored.
 //
 // Structure, per panel of 32 activation rows:
-//   tables[group][code][32 rows] (int16), built in parallel over chunks of
-//   groups; then in parallel over tasks (runs of register tiles of tile_n
-//   output rows):
+//   panel[K][32 rows] (int16): the activations transposed, in parallel over
+//   chunks of columns; then in parallel over `streams` tasks (runs of
+//   register tiles of tile_n output rows; more where their sums would pass
+//   768 KiB of stack):
 //     narrow[rows of the task][32] (int16), wide[...][32] (int32) = 0
 //     for each K slab (4 x unroll_k groups; the layout stores the slab's
-//     weights of all rows as one stream, and its tables stay in L1):
+//     weights of all rows as one stream):
+//       tables[group of the slab][code][32 rows] (int16), built by the task
+//       (a slab's are at most 54 KiB: they stay in its L1, where shared
+//       tables would cross between cores)
 //       for each register tile of the task (tile_n rows of narrow):
 //         for each group of the slab, for each row of the tile:
 //           sum += tables[group][weight byte * 4 ...]
@@ -49,14 +53,13 @@ using packing::Idx3Layout;
 constexpr int64_t kPanelRows = 32;
 /// Entries per table: every code of 3 weights.
 constexpr int64_t kCodes = 27;
-/// Groups per table-building task: enough work to amortize a dispatch.
-constexpr int64_t kGroupsPerTask = 64;
-/// Tasks per panel: each reads every slab's tables once, so few; eight
-/// balance 1, 2, 4 or 8 threads.
-constexpr int64_t kTasks = 8;
-constexpr int64_t kLineBytes = 64;
+/// Columns per transposing task: enough work to amortize a dispatch.
+constexpr int64_t kColumnsPerTask = 192;
 /// Groups whose sums int16 holds exactly: 85 x 384 < 2^15.
 constexpr int64_t kMaxInt16Groups = 85;
+/// A task's int16 and int32 sums live on its stack: at most this much
+/// (kMaxPanelBytes in all, with a slab's tables).
+constexpr int64_t kMaxTaskSumsBytes = 768 << 10;
 
 class RowLutEmitter : MatmulEmitter {
 public:
@@ -67,17 +70,19 @@ public:
     layout.p = weightLayout(kernel, Packing::idx3, n, k);
     tileN = kernel.getTileN();
     lanes = kernel.getLanes();
-    tilesPerTask = packing::ceilDiv(layout.blocks(), std::min(kTasks, layout.blocks()));
+    int64_t sumsBytes = layout.blocks() * tileN * kPanelRows * 6;
+    int64_t wanted = std::max(kernel.getStreams(), packing::ceilDiv(sumsBytes, kMaxTaskSumsBytes));
+    tilesPerTask = packing::ceilDiv(layout.blocks(), std::min(wanted, layout.blocks()));
     tasks = packing::ceilDiv(layout.blocks(), tilesPerTask);
     entryType = VectorType::get({kPanelRows}, b.getI16Type());
     wideType = VectorType::get({kPanelRows}, b.getI32Type());
-    resultType = VectorType::get({kPanelRows}, b.getF32Type());
   }
 
   void emit() {
     Value rows = memref::DimOp::create(b, loc, a, 0);
-    auto tablesType = MemRefType::get({layout.groups() * kCodes * kPanelRows}, b.getI16Type());
-    Value tables = memref::AllocOp::create(b, loc, tablesType, ValueRange{}, b.getI64IntegerAttr(64));
+    int64_t columns = layout.groups() * Idx3Layout::kGroup;
+    auto panelType = MemRefType::get({columns, kPanelRows}, b.getI16Type());
+    Value panel = memref::AllocOp::create(b, loc, panelType, ValueRange{}, b.getI64IntegerAttr(64));
     auto panels = scf::ForOp::create(b, loc, index(0), rows, index(kPanelRows));
     {
       OpBuilder::InsertionGuard guard(b);
@@ -85,73 +90,80 @@ public:
       Value p0 = panels.getInductionVar();
       Value panelRows = arith::MinUIOp::create(b, loc, index(kPanelRows),
                                                arith::SubIOp::create(b, loc, rows, p0));
-      emitTables(tables, rows, p0);
-      emitParallel(index(tasks), [&](Value task) { emitTask(task, tables, p0, panelRows); });
+      emitTranspose(panel, rows, p0);
+      emitParallel(index(tasks), [&](Value task) { emitTask(task, panel, p0, panelRows); });
     }
-    memref::DeallocOp::create(b, loc, tables);
+    memref::DeallocOp::create(b, loc, panel);
   }
 
 private:
   // --- Tables --------------------------------------------------------------
 
-  void emitTables(Value tables, Value rows, Value p0) {
-    int64_t chunks = packing::ceilDiv(layout.groups(), kGroupsPerTask);
-    emitParallel(index(chunks), [&](Value chunk) {
-      Value first = mul(chunk, index(kGroupsPerTask));
-      Value last = arith::MinUIOp::create(b, loc, add(first, index(kGroupsPerTask)),
-                                          index(layout.groups()));
-      // Rows of the panel, clamped to the last activation row.
+  /// panel[col][r] = a[p0 + r][col] as int16, in parallel over chunks of
+  /// columns: what every task builds its tables from. Rows past m are
+  /// clamped to the last (their sums are never stored); columns past K
+  /// (in the last group) too: their weights are 0 in every code the layout
+  /// stores, so their activations do not matter.
+  void emitTranspose(Value panel, Value rows, Value p0) {
+    int64_t columns = layout.groups() * Idx3Layout::kGroup;
+    emitParallel(index(packing::ceilDiv(columns, kColumnsPerTask)), [&](Value chunk) {
+      Value first = mul(chunk, index(kColumnsPerTask));
+      Value last = arith::MinUIOp::create(b, loc, add(first, index(kColumnsPerTask)), index(columns));
       Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
       SmallVector<Value> panelRows;
       for (int64_t r = 0; r < kPanelRows; ++r)
         panelRows.push_back(arith::MinUIOp::create(b, loc, add(p0, index(r)), lastRow));
-      auto loop = scf::ForOp::create(b, loc, first, last, index(1));
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      emitGroupTable(tables, panelRows, loop.getInductionVar());
+      forEach(first, last, [&](Value col) {
+        Value inside = arith::MinUIOp::create(b, loc, col, index(k - 1));
+        SmallVector<Value> lanes;
+        for (Value row : panelRows) {
+          Value v = memref::LoadOp::create(b, loc, a, ValueRange{row, inside});
+          lanes.push_back(arith::ExtSIOp::create(b, loc, b.getI16Type(), v));
+        }
+        Value x = vector::FromElementsOp::create(b, loc, entryType, lanes);
+        vector::StoreOp::create(b, loc, x, panel, ValueRange{col, index(0)});
+      });
     });
   }
 
-  /// tables[group][c] = sum_j (d_j - 1) x_j for c = d0 + 3 d1 + 9 d2, x_j
-  /// the panel's activations of column 3 group + j. A column past K (in the
-  /// last group) is clamped: its weights are 0 in every code the layout
-  /// stores, so its activations do not matter.
-  void emitGroupTable(Value tables, ArrayRef<Value> panelRows, Value group) {
-    Value columns[Idx3Layout::kGroup];
-    Value x[Idx3Layout::kGroup];
-    for (int64_t j = 0; j < Idx3Layout::kGroup; ++j) {
-      columns[j] = arith::MinUIOp::create(b, loc, add(mul(group, index(Idx3Layout::kGroup)), index(j)),
-                                          index(k - 1));
-      SmallVector<Value> lanes;
-      for (Value row : panelRows) {
-        Value v = memref::LoadOp::create(b, loc, a, ValueRange{row, columns[j]});
-        lanes.push_back(arith::ExtSIOp::create(b, loc, b.getI16Type(), v));
+  /// tables[i][c] = sum_j (d_j - 1) x_j for c = d0 + 3 d1 + 9 d2 and x_j
+  /// the panel's column 3 group + j, for `groups` groups from `firstGroup`.
+  void emitTables(Value tables, Value panel, Value firstGroup, int64_t groups) {
+    forEach(index(0), index(groups), [&](Value i) {
+      Value column = mul(add(firstGroup, i), index(Idx3Layout::kGroup));
+      Value x[Idx3Layout::kGroup];
+      for (int64_t j = 0; j < Idx3Layout::kGroup; ++j)
+        x[j] = vector::LoadOp::create(b, loc, entryType, panel, ValueRange{add(column, index(j)), index(0)});
+      Value zero = zeros(entryType);
+      SmallVector<Value> entries = {arith::SubIOp::create(b, loc, zero, x[0]), zero, x[0]};
+      for (int64_t j = 1; j < Idx3Layout::kGroup; ++j) {
+        SmallVector<Value> next;
+        for (int64_t d = 0; d < 3; ++d)
+          for (Value e : entries)
+            next.push_back(d == 1   ? e
+                           : d == 0 ? arith::SubIOp::create(b, loc, e, x[j]).getResult()
+                                    : add(e, x[j]));
+        entries = std::move(next);
       }
-      x[j] = vector::FromElementsOp::create(b, loc, entryType, lanes);
-    }
-    Value zero = zeros(entryType);
-    SmallVector<Value> entries = {arith::SubIOp::create(b, loc, zero, x[0]), zero, x[0]};
-    for (int64_t j = 1; j < Idx3Layout::kGroup; ++j) {
-      SmallVector<Value> next;
-      for (int64_t d = 0; d < 3; ++d)
-        for (Value e : entries)
-          next.push_back(d == 1 ? e : d == 0 ? arith::SubIOp::create(b, loc, e, x[j]).getResult() : add(e, x[j]));
-      entries = std::move(next);
-    }
-    Value base = mul(group, index(kCodes * kPanelRows));
-    for (int64_t c = 0; c < kCodes; ++c)
-      vector::StoreOp::create(b, loc, entries[c], tables, ValueRange{add(base, index(c * kPanelRows))});
+      Value base = mul(i, index(kCodes * kPanelRows));
+      for (int64_t c = 0; c < kCodes; ++c)
+        vector::StoreOp::create(b, loc, entries[c], tables, ValueRange{add(base, index(c * kPanelRows))});
+    });
   }
 
   // --- The kernel ----------------------------------------------------------
 
-  void emitTask(Value task, Value tables, Value p0, Value panelRows) {
+  void emitTask(Value task, Value panel, Value p0, Value panelRows) {
     int64_t taskRows = tilesPerTask * tileN;
     auto buffer = [&](Type element) {
       return memref::AllocaOp::create(b, loc, MemRefType::get({taskRows, kPanelRows}, element),
                                       ValueRange{}, b.getI64IntegerAttr(64));
     };
     Value narrow = buffer(b.getI16Type()), wide = buffer(b.getI32Type());
+    // One slab's tables, built by the task itself: in its own L1.
+    Value tables = memref::AllocaOp::create(
+        b, loc, MemRefType::get({layout.slabGroups() * kCodes * kPanelRows}, b.getI16Type()),
+        ValueRange{}, b.getI64IntegerAttr(64));
     Value firstTile = mul(task, index(tilesPerTask));
     Value endTile = arith::MinUIOp::create(b, loc, add(firstTile, index(tilesPerTask)),
                                            index(layout.blocks()));
@@ -163,20 +175,24 @@ private:
     });
 
     // The int16 sums carry over `perWiden` slabs, then widen into int32.
+    auto slab = [&](Value s, int64_t groups) {
+      emitTables(tables, panel, mul(s, index(layout.slabGroups())), groups);
+      emitSlab(s, groups, tables, narrow, firstTile, tiles);
+    };
     int64_t fullSlabs = layout.groups() / layout.slabGroups();
     int64_t perWiden = std::min(fullSlabs, kMaxInt16Groups / layout.slabGroups());
     if (perWiden > 0) {
       forEach(index(0), index(fullSlabs / perWiden), [&](Value round) {
-        for (int64_t s = 0; s < perWiden; ++s)
-          emitSlab(add(mul(round, index(perWiden)), index(s)), layout.slabGroups(), tables, narrow,
-                   firstTile, tiles);
+        forEach(index(0), index(perWiden), [&](Value s) {
+          slab(add(mul(round, index(perWiden)), s), layout.slabGroups());
+        });
         widen(narrow, wide, rowsOfTiles);
       });
     }
-    for (int64_t s = perWiden > 0 ? fullSlabs / perWiden * perWiden : 0; s < fullSlabs; ++s)
-      emitSlab(index(s), layout.slabGroups(), tables, narrow, firstTile, tiles);
+    if (int64_t first = perWiden > 0 ? fullSlabs / perWiden * perWiden : 0; first < fullSlabs)
+      forEach(index(first), index(fullSlabs), [&](Value s) { slab(s, layout.slabGroups()); });
     if (int64_t rest = layout.groups() % layout.slabGroups())
-      emitSlab(index(fullSlabs), rest, tables, narrow, firstTile, tiles);
+      slab(index(fullSlabs), rest);
     widen(narrow, wide, rowsOfTiles);
 
     emitResults(wide, firstTile, tiles, p0, panelRows);
@@ -200,25 +216,11 @@ private:
     });
   }
 
-  /// The slab's `groups` groups of every register tile of the task, added
-  /// into the int16 sums `narrow`.
+  /// The slab's `groups` groups of every register tile of the task, looked
+  /// up in `tables` and added into the int16 sums `narrow`.
   void emitSlab(Value slab, int64_t groups, Value tables, Value narrow, Value firstTile, Value tiles) {
     Value slabStart = mul(toI64(slab), i64(layout.slabStart(1)));
-    Value firstGroup = mul(slab, index(layout.slabGroups()));
-    // A slab's tables stay in L1 once its first tiles have touched them;
-    // before that, most lookups would miss (a tile reads tile_n of the 27
-    // entries of each group). So each tile prefetches its share of the next
-    // slab's tables (prefetches past the end do nothing).
-    int64_t tableLines = layout.slabGroups() * kCodes * kPanelRows * 2 / kLineBytes;
-    int64_t linesPerTile = packing::ceilDiv(tableLines, tilesPerTask);
-    Value nextTables = mul(add(firstGroup, index(layout.slabGroups())), index(kCodes * kPanelRows));
     forEach(index(0), tiles, [&](Value t) {
-      for (int64_t line = 0; line < linesPerTile; ++line) {
-        Value at = add(nextTables, mul(add(mul(t, index(linesPerTile)), index(line)),
-                                       index(kLineBytes / 2)));
-        memref::PrefetchOp::create(b, loc, tables, ValueRange{at}, /*isWrite=*/false,
-                                   /*localityHint=*/3, /*isDataCache=*/true);
-      }
       Value tile = add(firstTile, t);
       Value tileBytes = add(slabStart, mul(toI64(tile), i64(groups * tileN)));
       SmallVector<Value> partial;
@@ -231,7 +233,7 @@ private:
         b.setInsertionPointToStart(loop.getBody());
         Value g = loop.getInductionVar();
         Value groupBytes = add(tileBytes, mul(toI64(g), i64(tileN)));
-        Value tableBase = mul(add(firstGroup, g), index(kCodes * kPanelRows));
+        Value tableBase = mul(g, index(kCodes * kPanelRows));
         SmallVector<Value> next;
         for (int64_t row = 0; row < tileN; ++row) {
           Value code = loadWeightByte(add(groupBytes, i64(row)));
@@ -297,7 +299,7 @@ private:
 
   Idx3Layout layout;
   int64_t tileN, lanes, tilesPerTask, tasks;
-  VectorType entryType, wideType, resultType;
+  VectorType entryType, wideType;
 };
 
 } // namespace
@@ -315,12 +317,13 @@ KernelAttr defaultRowLutKernel(MLIRContext *ctx, int64_t lanes, int64_t register
   int64_t vectorsPerRow = 16 / lanes; // a 64-byte entry
   int64_t tileN = std::clamp<int64_t>((registers - 4) / vectorsPerRow, 1, 16);
   return KernelAttr::get(ctx, Strategy::rowlut, lanes, tileN, /*tile_m=*/1, /*unroll_k=*/4,
-                         /*prefetch=*/0, /*streams=*/1);
+                         /*prefetch=*/0, /*streams=*/2);
 }
 
 SearchSpace rowLutSearchSpace(int64_t lanes) {
   std::vector<ParameterRange> params = {{"tile_n", {2, 3, 4, 5, 6, 8, 12, 16}},
-                                        {"unroll_k", {2, 3, 4, 6, 8}}};
+                                        {"unroll_k", {2, 3, 4, 6, 8}},
+                                        {"streams", {1, 2, 4, 8}}};
   // The slab loop's body: tile_n lookups of 3 K values for 32 activation rows.
   auto work = [](const Candidate &c, int64_t m) -> int64_t {
     return c.kernel.getTileN() * Idx3Layout::kGroup * std::min<int64_t>(kPanelRows, m);
