@@ -57,7 +57,8 @@ std::string microseconds(double us) {
 
 /// The strategy when none is asked for: simt on GPUs; AMX tiles for m > 1
 /// where the CPU has them and the weights can be its i2 or base3 layout
-/// (about 3x mfree at m = 128 on an Intel Xeon, README); else mfree.
+/// (about 3x mfree at m = 128 on an Intel Xeon, README); rowlut for m > 1
+/// where int8 dot products are slow and the layout is free; else mfree.
 Strategy defaultStrategy(mlir::MLIRContext *ctx, const TargetDesc &target,
                          const KernelRequest &request) {
   const TargetBackend *backend = lookupTargetBackend(target.arch);
@@ -70,6 +71,14 @@ Strategy defaultStrategy(mlir::MLIRContext *ctx, const TargetDesc &target,
       amxSupports(target, request.k, request.tileN.value_or(defaultAmxKernel(ctx).getTileN()),
                   /*unrollK=*/1))
     return Strategy::amx;
+  // Where an int8 dot product takes two instructions (x86 without VNNI),
+  // rowlut's one add per 3 weights of 32 rows is faster (README: 157-171
+  // against 128-136 GMAC/s a thread with AVX2). Not where a decode kernel
+  // has fixed the layout: rowlut's is its own.
+  bool layoutFree = !request.packing && !request.tileN && !request.slabs;
+  if (request.m > 1 && layoutFree &&
+      backend->prefersInt16Vdot(target, backend->vectorLanes(target)))
+    return Strategy::rowlut;
   return request.packing ? strategyForPacking(*request.packing) : Strategy::mfree;
 }
 

@@ -53,6 +53,7 @@ using packing::Idx3Layout;
 constexpr int64_t kPanelRows = 32;
 /// Entries per table: every code of 3 weights.
 constexpr int64_t kCodes = 27;
+constexpr int64_t kEntryBytes = kPanelRows * 2;
 /// Columns per transposing task: enough work to amortize a dispatch.
 constexpr int64_t kColumnsPerTask = 192;
 /// Groups whose sums int16 holds exactly: 85 x 384 < 2^15.
@@ -164,6 +165,7 @@ private:
     Value tables = memref::AllocaOp::create(
         b, loc, MemRefType::get({layout.slabGroups() * kCodes * kPanelRows}, b.getI16Type()),
         ValueRange{}, b.getI64IntegerAttr(64));
+    Value tableAddress = opaqueAddress(tables);
     Value firstTile = mul(task, index(tilesPerTask));
     Value endTile = arith::MinUIOp::create(b, loc, add(firstTile, index(tilesPerTask)),
                                            index(layout.blocks()));
@@ -177,7 +179,7 @@ private:
     // The int16 sums carry over `perWiden` slabs, then widen into int32.
     auto slab = [&](Value s, int64_t groups) {
       emitTables(tables, panel, mul(s, index(layout.slabGroups())), groups);
-      emitSlab(s, groups, tables, narrow, firstTile, tiles);
+      emitSlab(s, groups, tableAddress, narrow, firstTile, tiles);
     };
     int64_t fullSlabs = layout.groups() / layout.slabGroups();
     int64_t perWiden = std::min(fullSlabs, kMaxInt16Groups / layout.slabGroups());
@@ -216,9 +218,30 @@ private:
     });
   }
 
+  /// The address of `buffer` as an !llvm.ptr.
+  Value opaqueAddress(Value buffer) {
+    Value address = toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer));
+    return opaque(LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()), address));
+  }
+
+  /// `pointer`, hidden from LLVM by an empty asm statement. A lookup should
+  /// address its entry with two registers (the group's tables, 8 x byte);
+  /// LLVM would otherwise rewrite the group's address as tables + an offset
+  /// that also counts the loop (or as stack pointer + offset), three terms,
+  /// and spend an instruction a lookup adding two of them.
+  Value opaque(Value pointer) {
+    if (registerConstraint.empty())
+      return pointer;
+    return LLVM::InlineAsmOp::create(b, loc, pointer.getType(), ValueRange{pointer}, "", "=r,0",
+                                     /*has_side_effects=*/false, /*is_align_stack=*/false,
+                                     LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
+        .getRes();
+  }
+
   /// The slab's `groups` groups of every register tile of the task, looked
-  /// up in `tables` and added into the int16 sums `narrow`.
-  void emitSlab(Value slab, int64_t groups, Value tables, Value narrow, Value firstTile, Value tiles) {
+  /// up in the tables at `tableAddress` and added into the int16 sums
+  /// `narrow`.
+  void emitSlab(Value slab, int64_t groups, Value tableAddress, Value narrow, Value firstTile, Value tiles) {
     Value slabStart = mul(toI64(slab), i64(layout.slabStart(1)));
     forEach(index(0), tiles, [&](Value t) {
       Value tile = add(firstTile, t);
@@ -227,21 +250,28 @@ private:
       for (int64_t row = 0; row < tileN; ++row)
         partial.push_back(vector::LoadOp::create(b, loc, entryType, narrow,
                                                  ValueRange{add(mul(t, index(tileN)), index(row)), index(0)}));
+      // The group's tables travel as a pointer (see opaque()).
+      auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+      partial.push_back(tableAddress);
       auto loop = scf::ForOp::create(b, loc, index(0), index(groups), index(1), partial);
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(loop.getBody());
         Value g = loop.getInductionVar();
         Value groupBytes = add(tileBytes, mul(toI64(g), i64(tileN)));
-        Value tableBase = mul(g, index(kCodes * kPanelRows));
+        Value table = loop.getRegionIterArgs()[tileN];
         SmallVector<Value> next;
         for (int64_t row = 0; row < tileN; ++row) {
           Value code = loadWeightByte(add(groupBytes, i64(row)));
-          // The byte is 8 c; an entry is 32 int16 lanes, 4 x 8 of them.
-          Value entry = add(tableBase, mul(code, index(kPanelRows / Idx3Layout::kCodeScale)));
-          Value looked = vector::LoadOp::create(b, loc, entryType, tables, ValueRange{entry});
+          // The byte is 8 c; an entry is 64 bytes, 8 x 8 c.
+          Value entry = LLVM::GEPOp::create(
+              b, loc, ptrType, b.getI8Type(), table,
+              ValueRange{mul(code, i64(kEntryBytes / Idx3Layout::kCodeScale))});
+          Value looked = LLVM::LoadOp::create(b, loc, entryType, entry, /*alignment=*/2);
           next.push_back(add(loop.getRegionIterArgs()[row], looked));
         }
+        next.push_back(opaque(LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), table,
+                                                  ValueRange{i64(kCodes * kEntryBytes)})));
         scf::YieldOp::create(b, loc, next);
       }
       for (int64_t row = 0; row < tileN; ++row)
@@ -250,13 +280,12 @@ private:
     });
   }
 
-  /// The weight byte at `offset`, zero-extended to an index.
+  /// The weight byte at `offset`, zero-extended to i64.
   Value loadWeightByte(Value offset) {
     auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
     Value address = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights, ValueRange{offset});
     Value byte = LLVM::LoadOp::create(b, loc, b.getI8Type(), address, /*alignment=*/1);
-    Value wide = arith::ExtUIOp::create(b, loc, b.getI64Type(), byte);
-    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), wide);
+    return arith::ExtUIOp::create(b, loc, b.getI64Type(), byte);
   }
 
   /// out[p0 + m][n] for the panel's rows m and the task's rows n < N: a
