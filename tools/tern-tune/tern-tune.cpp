@@ -84,7 +84,7 @@ int runSpace(int argc, char **argv) {
   tools::ArgParser args("tern-tune space", "Print a strategy's search space for a shape: every "
                                            "parameter, its values, and how many points the "
                                            "verifier accepts");
-  args.option("strategy", &strategyName, "S", "mfree, lut, amx (CPUs with AMX, m > 1), simt, mma (GPUs; mma for m > 1) or all (default)");
+  args.option("strategy", &strategyName, "S", "mfree, lut, rowlut (CPUs, m > 1), amx (CPUs with AMX, m > 1), simt, mma (GPUs; mma for m > 1) or all (default)");
   args.option("shape", &shape, "NxK", "the matmul's weight shape");
   args.option("m", &m, "M", "activation rows (1: decode; default 1)");
   common.addTarget(args);
@@ -123,7 +123,7 @@ int runSpace(int argc, char **argv) {
     total += valid;
   }
   if (total == 0)
-    return fail("no strategy named '" + strategyName + "' (expected mfree, lut, amx, simt, mma or all)");
+    return fail("no strategy named '" + strategyName + "' (expected mfree, lut, rowlut, amx, simt, mma or all)");
   return 0;
 }
 
@@ -173,8 +173,8 @@ struct ShapeArgs {
                 "fits the budget, else evolution)");
     args.option("seed", &seed, "S", "random seed: the same seed tries the same candidates");
     args.option("samples", &samples, "N", "timed samples of >= 20 ms per candidate (default 7)");
-    args.option("strategy", &strategy, "S", "mfree, lut, amx (CPUs with AMX, m > 1), simt, mma (GPUs; mma for m > 1) or all (default)");
-    args.option("packing", &packing, "P", "i2, base3, lut2, lut3 or all (default)");
+    args.option("strategy", &strategy, "S", "mfree, lut, rowlut (CPUs, m > 1), amx (CPUs with AMX, m > 1), simt, mma (GPUs; mma for m > 1) or all (default)");
+    args.option("packing", &packing, "P", "i2, base3, lut2, lut3, idx3 or all (default)");
     args.flag("resume", &resume, "skip candidates the database already has (after a crash)");
     args.option("slice", &slice, "I/N", "measure only the I-th of N slices of the candidate list");
     args.flag("quiet", &quiet, "no progress line");
@@ -197,12 +197,12 @@ struct ShapeArgs {
     if (strategy != "all") {
       options.strategy = symbolizeStrategy(strategy);
       if (!options.strategy)
-        return "unknown --strategy '" + strategy + "' (expected mfree, lut, amx, simt, mma or all)";
+        return "unknown --strategy '" + strategy + "' (expected mfree, lut, rowlut, amx, simt, mma or all)";
     }
     if (packing != "all") {
       options.packing = symbolizePacking(packing);
       if (!options.packing)
-        return "unknown --packing '" + packing + "' (expected i2, base3, lut2, lut3 or all)";
+        return "unknown --packing '" + packing + "' (expected i2, base3, lut2, lut3, idx3 or all)";
     }
     if (!slice.empty()) {
       size_t slash = slice.find('/');

@@ -14,23 +14,24 @@
 // 85 groups; they carry over as many whole slabs, then widen into int32. Rows of the
 // panel past m read clamped rows; their sums are never stored.
 //
-// Structure, per panel of 32 activation rows:
-//   panel[K][32 rows] (int16): the activations transposed, in parallel over
-//   chunks of columns; then in parallel over `streams` tasks (runs of
-//   register tiles of tile_n output rows; more where their sums would pass
-//   768 KiB of stack):
-//     narrow[rows of the task][32] (int16), wide[...][32] (int32) = 0
-//     for each K slab (4 x unroll_k groups; the layout stores the slab's
-//     weights of all rows as one stream):
-//       tables[group of the slab][code][32 rows] (int16), built by the task
-//       (a slab's are at most 54 KiB: they stay in its L1, where shared
-//       tables would cross between cores)
-//       for each register tile of the task (tile_n rows of narrow):
-//         for each group of the slab, for each row of the tile:
-//           sum += tables[group][weight byte * 4 ...]
-//       after the last slab and every 85 / slab groups: wide += narrow
-//     out[m][n] = wide[n][m] / (a_scale[m] * w_scale), lanes values of n
-//     gathered at a time
+// Structure:
+//   transposed[panel][K][32 rows] (int16): the activations in panels of 32
+//   rows, transposed, in parallel over panels and chunks of columns; then
+//   in parallel over `streams` tasks (runs of register tiles of tile_n
+//   output rows; more where their sums would pass 768 KiB of stack), each:
+//     for each panel:
+//       narrow[rows of the task][32] (int16), wide[...][32] (int32) = 0
+//       for each K slab (4 x unroll_k groups; the layout stores the slab's
+//       weights of all rows as one stream):
+//         tables[group of the slab][code][32 rows] (int16), built by the
+//         task (a slab's are at most 54 KiB: they stay in its L1, where
+//         shared tables would cross between cores)
+//         for each register tile of the task (tile_n rows of narrow):
+//           for each group of the slab, for each row of the tile:
+//             sum += the entry at 8 x the weight byte
+//         after the last slab and every 85 / slab groups: wide += narrow
+//       out[m][n] = wide[n][m] / (a_scale[m] * w_scale), lanes values of n
+//       gathered at a time
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/rowlut/RowLutMatmul.h"
@@ -81,23 +82,19 @@ public:
 
   void emit() {
     Value rows = memref::DimOp::create(b, loc, a, 0);
-    int64_t columns = layout.groups() * Idx3Layout::kGroup;
-    auto panelType = MemRefType::get({columns, kPanelRows}, b.getI16Type());
-    Value panel = memref::AllocOp::create(b, loc, panelType, ValueRange{}, b.getI64IntegerAttr(64));
-    auto panels = scf::ForOp::create(b, loc, index(0), rows, index(kPanelRows));
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(panels.getBody());
-      Value p0 = panels.getInductionVar();
-      Value panelRows = arith::MinUIOp::create(b, loc, index(kPanelRows),
-                                               arith::SubIOp::create(b, loc, rows, p0));
-      emitTranspose(panel, rows, p0);
-      emitParallel(index(tasks), [&](Value task) { emitTask(task, panel, p0, panelRows); });
-    }
-    memref::DeallocOp::create(b, loc, panel);
+    Value panels = arith::DivUIOp::create(b, loc, add(rows, index(kPanelRows - 1)), index(kPanelRows));
+    auto transposedType = MemRefType::get({ShapedType::kDynamic, kPanelRows}, b.getI16Type());
+    Value transposed = memref::AllocOp::create(b, loc, transposedType,
+                                               ValueRange{mul(panels, index(columns()))},
+                                               b.getI64IntegerAttr(64));
+    emitTranspose(transposed, rows, panels);
+    emitParallel(index(tasks), [&](Value task) { emitTask(task, transposed, rows, panels); });
+    memref::DeallocOp::create(b, loc, transposed);
   }
 
 private:
+  int64_t columns() const { return layout.groups() * Idx3Layout::kGroup; }
+
   // --- Tables --------------------------------------------------------------
 
   /// panel[col][r] = a[p0 + r][col] as int16, in parallel over chunks of
@@ -105,11 +102,15 @@ private:
   /// clamped to the last (their sums are never stored); columns past K
   /// (in the last group) too: their weights are 0 in every code the layout
   /// stores, so their activations do not matter.
-  void emitTranspose(Value panel, Value rows, Value p0) {
-    int64_t columns = layout.groups() * Idx3Layout::kGroup;
-    emitParallel(index(packing::ceilDiv(columns, kColumnsPerTask)), [&](Value chunk) {
+  void emitTranspose(Value transposed, Value rows, Value panels) {
+    int64_t chunks = packing::ceilDiv(columns(), kColumnsPerTask);
+    emitParallel(mul(panels, index(chunks)), [&](Value task) {
+      Value panel = arith::DivUIOp::create(b, loc, task, index(chunks));
+      Value chunk = arith::RemUIOp::create(b, loc, task, index(chunks));
+      Value p0 = mul(panel, index(kPanelRows));
+      Value panelBase = mul(panel, index(columns()));
       Value first = mul(chunk, index(kColumnsPerTask));
-      Value last = arith::MinUIOp::create(b, loc, add(first, index(kColumnsPerTask)), index(columns));
+      Value last = arith::MinUIOp::create(b, loc, add(first, index(kColumnsPerTask)), index(columns()));
       Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
       SmallVector<Value> panelRows;
       for (int64_t r = 0; r < kPanelRows; ++r)
@@ -122,19 +123,20 @@ private:
           lanes.push_back(arith::ExtSIOp::create(b, loc, b.getI16Type(), v));
         }
         Value x = vector::FromElementsOp::create(b, loc, entryType, lanes);
-        vector::StoreOp::create(b, loc, x, panel, ValueRange{col, index(0)});
+        vector::StoreOp::create(b, loc, x, transposed, ValueRange{add(panelBase, col), index(0)});
       });
     });
   }
 
   /// tables[i][c] = sum_j (d_j - 1) x_j for c = d0 + 3 d1 + 9 d2 and x_j
   /// the panel's column 3 group + j, for `groups` groups from `firstGroup`.
-  void emitTables(Value tables, Value panel, Value firstGroup, int64_t groups) {
+  void emitTables(Value tables, Value transposed, Value panelBase, Value firstGroup, int64_t groups) {
     forEach(index(0), index(groups), [&](Value i) {
-      Value column = mul(add(firstGroup, i), index(Idx3Layout::kGroup));
+      Value column = add(panelBase, mul(add(firstGroup, i), index(Idx3Layout::kGroup)));
       Value x[Idx3Layout::kGroup];
       for (int64_t j = 0; j < Idx3Layout::kGroup; ++j)
-        x[j] = vector::LoadOp::create(b, loc, entryType, panel, ValueRange{add(column, index(j)), index(0)});
+        x[j] = vector::LoadOp::create(b, loc, entryType, transposed,
+                                      ValueRange{add(column, index(j)), index(0)});
       Value zero = zeros(entryType);
       SmallVector<Value> entries = {arith::SubIOp::create(b, loc, zero, x[0]), zero, x[0]};
       for (int64_t j = 1; j < Idx3Layout::kGroup; ++j) {
@@ -154,7 +156,7 @@ private:
 
   // --- The kernel ----------------------------------------------------------
 
-  void emitTask(Value task, Value panel, Value p0, Value panelRows) {
+  void emitTask(Value task, Value transposed, Value rows, Value panels) {
     int64_t taskRows = tilesPerTask * tileN;
     auto buffer = [&](Type element) {
       return memref::AllocaOp::create(b, loc, MemRefType::get({taskRows, kPanelRows}, element),
@@ -171,6 +173,19 @@ private:
                                            index(layout.blocks()));
     Value tiles = arith::SubIOp::create(b, loc, endTile, firstTile);
     Value rowsOfTiles = mul(tiles, index(tileN));
+    forEach(index(0), panels, [&](Value panel) {
+      Value p0 = mul(panel, index(kPanelRows));
+      Value panelRows = arith::MinUIOp::create(b, loc, index(kPanelRows),
+                                               arith::SubIOp::create(b, loc, rows, p0));
+      emitPanel(transposed, mul(panel, index(columns())), p0, panelRows, tableAddress, tables,
+                narrow, wide, firstTile, tiles, rowsOfTiles);
+    });
+  }
+
+  /// The task's rows for the panel of activation rows [p0, p0 + panelRows).
+  void emitPanel(Value transposed, Value panelBase, Value p0, Value panelRows, Value tableAddress,
+                 Value tables, Value narrow, Value wide, Value firstTile, Value tiles,
+                 Value rowsOfTiles) {
     forEach(index(0), rowsOfTiles, [&](Value row) {
       vector::StoreOp::create(b, loc, zeros(entryType), narrow, ValueRange{row, index(0)});
       vector::StoreOp::create(b, loc, zeros(wideType), wide, ValueRange{row, index(0)});
@@ -178,7 +193,7 @@ private:
 
     // The int16 sums carry over `perWiden` slabs, then widen into int32.
     auto slab = [&](Value s, int64_t groups) {
-      emitTables(tables, panel, mul(s, index(layout.slabGroups())), groups);
+      emitTables(tables, transposed, panelBase, mul(s, index(layout.slabGroups())), groups);
       emitSlab(s, groups, tableAddress, narrow, firstTile, tiles);
     };
     int64_t fullSlabs = layout.groups() / layout.slabGroups();

@@ -6,25 +6,28 @@
 // (unroll_k = 1): a slab of 4 and one of 3.
 // CHECK-LABEL: func.func @ragged(
 // CHECK-SAME:    %[[A:.*]]: memref<?x20xi8>, %{{.*}}: memref<?xf32>, %[[W:.*]]: !llvm.ptr, %{{.*}}: f32, %[[Y:.*]]: memref<?x14xf32>)
-// The panel of 32 activation rows, transposed into int16 lanes, one column
-// (of 21: 7 groups) at a time:
-// CHECK:         %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<21x32xi16>
-// CHECK:         scf.for %[[P0:.*]] = %c0 to %{{.*}} step %c32
+// The activations in panels of 32 rows, transposed into int16 lanes, in
+// parallel over panels (and chunks of columns: one here), a column (of 21:
+// 7 groups) at a time:
+// CHECK:         %[[PANELS:.*]] = arith.divui %{{.*}}, %c32 : index
+// CHECK:         %[[T:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xi16>
+// CHECK:         scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]]) step (%c1)
 // CHECK:           scf.for %[[COL:.*]] = %c0 to %c21 step %c1
 // CHECK:             memref.load %[[A]][%{{.*}}, %{{.*}}] : memref<?x20xi8>
 // CHECK:             arith.extsi %{{.*}} : i8 to i16
 // CHECK:             vector.from_elements {{.*}} : vector<32xi16>
-// CHECK:             vector.store %{{.*}}, %[[PANEL]][%[[COL]], %c0]
+// CHECK:             vector.store %{{.*}}, %[[T]]
 // Two tasks, each with its int16 and int32 sums and one slab's tables
-// (4 groups x 27 codes x 32 lanes):
-// CHECK:           scf.parallel (%{{.*}}) = (%c0) to (%c2) step (%c1)
-// CHECK:             %[[NARROW:.*]] = memref.alloca() {alignment = 64 : i64} : memref<8x32xi16>
-// CHECK:             %[[WIDE:.*]] = memref.alloca() {alignment = 64 : i64} : memref<8x32xi32>
-// CHECK:             %[[TABLES:.*]] = memref.alloca() {alignment = 64 : i64} : memref<3456xi16>
-// CHECK:             memref.extract_aligned_pointer_as_index %[[TABLES]]
+// (4 groups x 27 codes x 32 lanes), running every panel:
+// CHECK:         scf.parallel (%{{.*}}) = (%c0) to (%c2) step (%c1)
+// CHECK:           %[[NARROW:.*]] = memref.alloca() {alignment = 64 : i64} : memref<8x32xi16>
+// CHECK:           %[[WIDE:.*]] = memref.alloca() {alignment = 64 : i64} : memref<8x32xi32>
+// CHECK:           %[[TABLES:.*]] = memref.alloca() {alignment = 64 : i64} : memref<3456xi16>
+// CHECK:           memref.extract_aligned_pointer_as_index %[[TABLES]]
+// CHECK:           scf.for %{{.*}} = %c0 to %[[PANELS]] step %c1
 // The first slab's tables: 3 columns of the panel, 27 entries.
 // CHECK:             scf.for %{{.*}} = %c0 to %c4 step %c1
-// CHECK-COUNT-3:       vector.load %[[PANEL]]
+// CHECK-COUNT-3:       vector.load %[[T]]
 // CHECK-COUNT-27:      vector.store %{{.*}}, %[[TABLES]]
 // Each register tile: a weight byte per row and group, its entry (at 8 x
 // the byte from the group's tables, a pointer carried by the loop) added
@@ -51,7 +54,7 @@
 // CHECK:             arith.sitofp %{{.*}} : vector<8xi32> to vector<8xf32>
 // CHECK:             arith.divf %{{.*}} : vector<8xf32>
 // CHECK:             vector.maskedstore %[[Y]]
-// CHECK:         memref.dealloc %[[PANEL]]
+// CHECK:         memref.dealloc %[[T]]
 func.func @ragged(%a: memref<?x20xi8>, %as: memref<?xf32>, %w: !tern.ternary<14x20, #tern.packing<idx3>>,
                   %ws: f32, %y: memref<?x14xf32>) {
   tern.matmul ins(%a, %as, %w, %ws : memref<?x20xi8>, memref<?xf32>, !tern.ternary<14x20, #tern.packing<idx3>>, f32)
