@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures every strategy x packing on the BitNet b1.58 2B4T matmul shapes,
 # for decode (m = 1, weights streaming from DRAM) and prefill (m = 128), on 1
-# and 2 threads: the README's kernel table. Prefill adds amx where the CPU
-# has AMX. Each kernel is the tuned one when
+# and 2 threads: the README's kernel table. Prefill adds rowlut, and amx
+# where the CPU has AMX. Each kernel is the tuned one when
 # the tuning database has it for that packing, else the documented default.
 #   scripts/bench-kernels.sh [--tuning-db FILE] [--threads "1 2"] [OUT_DIR]
 # The 128256x2560 output head is bf16 in the released model, not ternary:
@@ -18,15 +18,16 @@ out=${1:-/tmp/tern-bench-kernels}
 [ -x "$bin/ternc" ] || { echo "bench-kernels: build first (scripts/build.sh)" >&2; exit 1; }
 shapes="2560x2560 640x2560 6912x2560 2560x6912"
 kinds="mfree:i2 mfree:base3 lut:lut2 lut:lut3"
-# AMX tiles serve prefill, where the CPU has them.
-amx=""
-grep -qw amx_int8 /proc/cpuinfo 2>/dev/null && amx="amx:i2"
+# rowlut's tables serve 32 activation rows, so prefill only; AMX tiles too,
+# where the CPU has them.
+prefill="rowlut:idx3"
+grep -qw amx_int8 /proc/cpuinfo 2>/dev/null && prefill="$prefill amx:i2"
 rm -rf "$out" && mkdir -p "$out"
 for m in 1 128; do
   for t in $threads; do
     dirs=()
     for shape in $shapes; do
-      for kind in $kinds $([ "$m" -gt 1 ] && echo "$amx"); do
+      for kind in $kinds $([ "$m" -gt 1 ] && echo "$prefill"); do
         dir=$out/m$m-t$t/$shape-${kind%:*}-${kind#*:}
         "$bin/ternc" kernel --n "${shape%x*}" --k "${shape#*x}" --m "$m" --threads "$t" \
           --strategy "${kind%:*}" --packing "${kind#*:}" --tuning-db "$db" -o "$dir" --quiet

@@ -31,7 +31,8 @@ struct KernelChoice {
   std::string reason;
 };
 
-/// The strategy's packing when none is asked for: i2 for mfree, lut3 for lut.
+/// The strategy's packing when none is asked for: i2 for mfree, lut3 for lut,
+/// idx3 for rowlut.
 Packing defaultPacking(Strategy strategy);
 
 /// The documented default kernel of `strategy` for an m-row matmul.
