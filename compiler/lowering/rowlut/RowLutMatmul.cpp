@@ -11,8 +11,9 @@
 // vpaddw does 48.
 //
 // Exactness. An entry is at most 3 x 128 in magnitude, so int16 sums hold
-// 85 groups; they carry over as many whole slabs, then widen into int32. Rows of the
-// panel past m read clamped rows; their sums are never stored.
+// 85 groups; they carry over as many whole slabs, then widen into int32.
+// Rows of the last panel past m repeat the last row; their sums are never
+// stored.
 //
 // Structure:
 //   transposed[panel][K][32 rows] (int16): the activations in panels of 32
@@ -97,11 +98,11 @@ private:
 
   // --- Tables --------------------------------------------------------------
 
-  /// panel[col][r] = a[p0 + r][col] as int16, in parallel over chunks of
-  /// columns: what every task builds its tables from. Rows past m are
-  /// clamped to the last (their sums are never stored); columns past K
-  /// (in the last group) too: their weights are 0 in every code the layout
-  /// stores, so their activations do not matter.
+  /// transposed[panel][col][r] = a[32 panel + r][col] as int16, in parallel
+  /// over panels and chunks of columns: what every task builds its tables
+  /// from. Rows past m are clamped to the last (their sums are never
+  /// stored); columns past K (in the last group) too: their weights are 0 in
+  /// every code the layout stores, so their activations do not matter.
   void emitTranspose(Value transposed, Value rows, Value panels) {
     int64_t chunks = packing::ceilDiv(columns(), kColumnsPerTask);
     emitParallel(mul(panels, index(chunks)), [&](Value task) {
@@ -117,12 +118,12 @@ private:
         panelRows.push_back(arith::MinUIOp::create(b, loc, add(p0, index(r)), lastRow));
       forEach(first, last, [&](Value col) {
         Value inside = arith::MinUIOp::create(b, loc, col, index(k - 1));
-        SmallVector<Value> lanes;
+        SmallVector<Value> column;
         for (Value row : panelRows) {
           Value v = memref::LoadOp::create(b, loc, a, ValueRange{row, inside});
-          lanes.push_back(arith::ExtSIOp::create(b, loc, b.getI16Type(), v));
+          column.push_back(arith::ExtSIOp::create(b, loc, b.getI16Type(), v));
         }
-        Value x = vector::FromElementsOp::create(b, loc, entryType, lanes);
+        Value x = vector::FromElementsOp::create(b, loc, entryType, column);
         vector::StoreOp::create(b, loc, x, transposed, ValueRange{add(panelBase, col), index(0)});
       });
     });
