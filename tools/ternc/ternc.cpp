@@ -293,11 +293,6 @@ int runKernel(mlir::MLIRContext &ctx) {
     if (!request.strategy)
       request.strategy = strategyForPacking(*request.packing);
   }
-  // Checked before any kernel is chosen, with the packing asked for.
-  spec.strategy = request.strategy.value_or(Strategy::mfree);
-  spec.packing = request.packing.value_or(defaultPacking(spec.strategy));
-  if (llvm::Error e = validateMatmulSpec(spec))
-    return fail(std::move(e));
   if (!kernelOpt.empty()) {
     ctx.loadDialect<TernDialect>();
     std::string diagnostics;
@@ -310,7 +305,15 @@ int runKernel(mlir::MLIRContext &ctx) {
       return fail("invalid --kernel '" + kernelOpt + "'" +
                   (diagnostics.empty() ? "" : ": " + diagnostics));
     spec.kernel = attr;
+    // The kernel names its strategy; --strategy, if given, must agree.
+    if (!request.strategy && !request.packing)
+      request.strategy = attr.getStrategy();
   }
+  // Checked before any kernel is chosen, with the packing asked for.
+  spec.strategy = request.strategy.value_or(Strategy::mfree);
+  spec.packing = request.packing.value_or(defaultPacking(spec.strategy));
+  if (llvm::Error e = validateMatmulSpec(spec))
+    return fail(std::move(e));
   if (!gpuArchOpt.empty() && targetOpt != "nvptx")
     return fail("--gpu-arch applies to --target nvptx");
   auto target = resolveTarget(targetOpt, gpuArchOpt.empty() ? cpuOpt : gpuArchOpt, featuresOpt);
