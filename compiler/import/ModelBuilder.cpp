@@ -23,9 +23,9 @@ namespace {
 class ModelFunctionBuilder {
 public:
   ModelFunctionBuilder(OpBuilder &b, const ModelConfig &c, Type tableElement, bool int8Head,
-                       int64_t context, bool decode)
+                       int64_t context, bool decode, bool prefillCopies)
       : b(b), c(c), tableElement(tableElement), int8Head(int8Head), context(context), decode(decode),
-        loc(b.getUnknownLoc()) {}
+        prefillCopies(prefillCopies), loc(b.getUnknownLoc()) {}
 
   void build(StringRef name) {
     Type ptr = LLVM::LLVMPointerType::get(b.getContext());
@@ -109,7 +109,8 @@ private:
 
   void bitLinear(StringRef role, int64_t n, int64_t k, Value x, Value out, Value layer) {
     auto type = TernaryType::get(b.getContext(), {n, k}, PackingAttr::get(b.getContext(), Packing::i2));
-    Value w = layerWeight(role, type, layer);
+    bool copy = prefillCopies && !decode;
+    Value w = layerWeight(copy ? (role + weight_names::kPrefillSuffix).str() : role.str(), type, layer);
     Value scaleBuffer = layerWeight((role + weight_names::kScaleSuffix).str(), vectorType(1), layer);
     Value scale = memref::LoadOp::create(b, loc, scaleBuffer, ValueRange{index(0)});
     BitLinearOp::create(b, loc, x, w, scale, out, KernelAttr());
@@ -166,6 +167,7 @@ private:
   bool int8Head;
   int64_t context;
   bool decode;
+  bool prefillCopies;
   Location loc;
   Block::BlockArgListType args;
   Value rows;
@@ -174,7 +176,7 @@ private:
 } // namespace
 
 OwningOpRef<ModuleOp> buildModelModule(MLIRContext *ctx, const ModelConfig &config, DType embedding,
-                                       bool int8Head, int64_t context) {
+                                       bool int8Head, int64_t context, bool prefillCopies) {
   ctx->loadDialect<TernDialect, arith::ArithDialect, func::FuncDialect, LLVM::LLVMDialect,
                    memref::MemRefDialect, scf::SCFDialect>();
   OpBuilder b(ctx);
@@ -183,8 +185,10 @@ OwningOpRef<ModuleOp> buildModelModule(MLIRContext *ctx, const ModelConfig &conf
   Type table = embedding == DType::F16 ? Type(b.getF16Type())
                : embedding == DType::F32 ? Type(b.getF32Type())
                                          : Type(b.getBF16Type());
-  ModelFunctionBuilder(b, config, table, int8Head, context, /*decode=*/false).build(kPrefillSymbol);
-  ModelFunctionBuilder(b, config, table, int8Head, context, /*decode=*/true).build(kDecodeSymbol);
+  ModelFunctionBuilder(b, config, table, int8Head, context, /*decode=*/false, prefillCopies)
+      .build(kPrefillSymbol);
+  ModelFunctionBuilder(b, config, table, int8Head, context, /*decode=*/true, prefillCopies)
+      .build(kDecodeSymbol);
   return module;
 }
 

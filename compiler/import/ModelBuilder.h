@@ -37,6 +37,10 @@ inline constexpr llvm::StringLiteral kInt8Head = "lm_head_int8";
 inline constexpr llvm::StringLiteral kFinalNorm = "norm";
 inline constexpr llvm::StringLiteral kLayerPrefix = "layers.";
 inline constexpr llvm::StringLiteral kScaleSuffix = ".scale";
+/// A ternary matrix's own copy for the prefill kernels, where asked for:
+/// the same weights in the layout those kernels choose (its scale is the
+/// matrix's).
+inline constexpr llvm::StringLiteral kPrefillSuffix = ".prefill";
 } // namespace weight_names
 
 /// The linear layers and norms of one transformer block, in checkpoint terms.
@@ -47,10 +51,12 @@ extern const char *const kNormRoles[4];   // input_layernorm attn_sub_norm post_
 /// caches hold `context` positions; the embedding table has element type
 /// `embedding` (as stored in the checkpoint). With `int8Head` the output
 /// head reads kInt8Head, the table in int8 with one f32 scale per row,
-/// instead of the table.
+/// instead of the table. With `prefillCopies` the prefill function's
+/// bitlinears read each matrix's kPrefillSuffix copy.
 mlir::OwningOpRef<mlir::ModuleOp> buildModelModule(mlir::MLIRContext *ctx,
                                                    const ModelConfig &config, DType embedding,
-                                                   bool int8Head, int64_t context);
+                                                   bool int8Head, int64_t context,
+                                                   bool prefillCopies = false);
 
 } // namespace tern
 

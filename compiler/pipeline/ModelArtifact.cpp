@@ -138,6 +138,11 @@ llvm::Expected<std::string> writeWeights(const Checkpoint &checkpoint,
         return s.takeError();
       if (!packing::pack((*w)->packed, weights->values.data(), base + (*w)->offset + l * (*w)->stride))
         return llvm::createStringError("internal error: non-ternary values in " + name);
+      if (auto copy = byName.find(name + weight_names::kPrefillSuffix.str()); copy != byName.end()) {
+        const WeightEntry &e = *copy->second;
+        if (!packing::pack(e.packed, weights->values.data(), base + e.offset + l * e.stride))
+          return llvm::createStringError("internal error: non-ternary values in " + e.name);
+      }
       storeFloats(**s, l, {weights->scale});
     }
     for (const char *role : kNormRoles) {
@@ -274,7 +279,8 @@ llvm::Expected<ModelCompileResult> compileModel(MLIRContext *ctx, const Checkpoi
     return llvm::createStringError("cannot create directory " + dir + ": " + ec.message());
 
   stage("building tern IR");
-  OwningOpRef<ModuleOp> module = buildModelModule(ctx, c, table->dtype, options.int8Head, context);
+  OwningOpRef<ModuleOp> module =
+      buildModelModule(ctx, c, table->dtype, options.int8Head, context, options.prefillCopies);
   setModuleTarget(*module, target);
   {
     PassManager pm(ctx);

@@ -38,6 +38,11 @@ struct ModelCompileOptions {
   /// for BitNet b1.58 2B4T): half the bytes of the largest read of a decode
   /// step, slightly different logits. Lookups still read the table.
   bool int8Head = false;
+  /// The prefill kernels read their own copy of each ternary matrix, in the
+  /// layout they choose (rowlut's idx3 where int8 dot products are slow),
+  /// instead of the layout the decode kernels chose: faster prefill, more
+  /// bytes of weights.
+  bool prefillCopies = false;
   /// Hears each stage ("lowering", ...) and, while weights are written,
   /// progress as a fraction in [0, 1].
   std::function<void(llvm::StringRef stage, double fraction)> progress;

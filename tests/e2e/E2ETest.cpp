@@ -158,7 +158,8 @@ TEST_P(ReferenceComparison, LogitsCloseAndGreedyTokensEqual) {
 
 INSTANTIATE_TEST_SUITE_P(Artifacts, ReferenceComparison,
                          ::testing::Combine(::testing::Values("hf", "master", "chunked", "tuned",
-                                                              "slabs", "avx2", "mha", "gpu-blocks",
+                                                              "slabs", "avx2", "mha", "prefill-own",
+                                                              "gpu-blocks",
                                                               "int8", "gpu-blocks-int8"),
                                             ::testing::Values(1, 2)));
 

@@ -21,6 +21,13 @@ rm -rf "$out" && mkdir -p "$out"
 # The model ops with AVX2's 8 f32 lanes and 16 registers, where the host has
 # AVX-512 (its own build otherwise): the other vector width's loops.
 "$ternc" compile --model "$out/tiny-hf" --target host --features=-avx512f -o "$out/avx2.tern" --quiet
+# Prefill reading its own copies of the weights: with AVX2 and no VNNI, the
+# rowlut kernels on idx3 (decode keeps i2).
+"$ternc" compile --model "$out/tiny-hf" --target host --features=-avx512f,-avxvnni \
+  --prefill-weights own --tuning-db none --kernel-report -o "$out/prefill-own.tern" --quiet \
+  >"$out/prefill-own-report.txt"
+[ "$(grep -c "tern_model_prefill .*idx3 *#tern.kernel<rowlut" "$out/prefill-own-report.txt")" -eq 4 ] || {
+  echo "the prefill kernels of prefill-own.tern are not rowlut:"; cat "$out/prefill-own-report.txt"; exit 1; }
 # The output head reading an int8 copy of the table (one scale a row).
 "$ternc" compile --model "$out/tiny-hf" --target host --head int8 -o "$out/int8.tern" --quiet
 # The model ops as the GPU's blocks of threads, run in loops on this CPU: the
