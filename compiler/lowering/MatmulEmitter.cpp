@@ -31,11 +31,14 @@ Value MatmulEmitter::base3Digit(Value x) {
 }
 
 Value MatmulEmitter::times3(Value x) {
-  Value tripled = add(add(x, x), x);
+  return hidden(add(add(x, x), x), registerConstraint);
+}
+
+Value MatmulEmitter::hidden(Value v, StringRef constraint) {
   if (registerConstraint.empty())
-    return tripled;
-  std::string constraints = ("=" + registerConstraint + ",0").str();
-  return LLVM::InlineAsmOp::create(b, loc, x.getType(), ValueRange{tripled}, "", constraints,
+    return v;
+  std::string constraints = ("=" + constraint + ",0").str();
+  return LLVM::InlineAsmOp::create(b, loc, v.getType(), ValueRange{v}, "", constraints,
                                    /*has_side_effects=*/false, /*is_align_stack=*/false,
                                    LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
       .getRes();

@@ -82,6 +82,10 @@ protected:
   /// x_2, ... into byte multiplications by 9, 27 and 81 that x86 can only
   /// emulate.
   mlir::Value times3(mlir::Value x);
+  /// `v` passed through an empty asm statement (register class
+  /// `constraint`), so that LLVM cannot see how it was computed; `v` itself
+  /// where the module names no target.
+  mlir::Value hidden(mlir::Value v, llvm::StringRef constraint);
   /// a_scale[m] * w_scale in every lane of a `lanes`-wide f32 vector.
   mlir::Value divisor(mlir::Value m, int64_t lanes);
   /// out[m][n0 + i] = sums[i] / divisor for i < min(validRows, lanes).

@@ -240,19 +240,12 @@ private:
     return opaque(LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()), address));
   }
 
-  /// `pointer`, hidden from LLVM by an empty asm statement. A lookup should
-  /// address its entry with two registers (the group's tables, 8 x byte);
-  /// LLVM would otherwise rewrite the group's address as tables + an offset
-  /// that also counts the loop (or as stack pointer + offset), three terms,
-  /// and spend an instruction a lookup adding two of them.
-  Value opaque(Value pointer) {
-    if (registerConstraint.empty())
-      return pointer;
-    return LLVM::InlineAsmOp::create(b, loc, pointer.getType(), ValueRange{pointer}, "", "=r,0",
-                                     /*has_side_effects=*/false, /*is_align_stack=*/false,
-                                     LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
-        .getRes();
-  }
+  /// `pointer`, hidden from LLVM. A lookup should address its entry with two
+  /// registers (the group's tables, 8 x byte); LLVM would otherwise rewrite
+  /// the group's address as tables + an offset that also counts the loop
+  /// (or as stack pointer + offset), three terms, and spend an instruction a
+  /// lookup adding two of them.
+  Value opaque(Value pointer) { return hidden(pointer, "r"); }
 
   /// The slab's `groups` groups of every register tile of the task, looked
   /// up in the tables at `tableAddress` and added into the int16 sums
