@@ -136,13 +136,13 @@ llvm::Expected<std::string> writeWeights(const Checkpoint &checkpoint,
       auto s = entry(name + weight_names::kScaleSuffix.str());
       if (!s)
         return s.takeError();
-      if (!packing::pack((*w)->packed, weights->values.data(), base + (*w)->offset + l * (*w)->stride))
-        return llvm::createStringError("internal error: non-ternary values in " + name);
-      if (auto copy = byName.find(name + weight_names::kPrefillSuffix.str()); copy != byName.end()) {
-        const WeightEntry &e = *copy->second;
-        if (!packing::pack(e.packed, weights->values.data(), base + e.offset + l * e.stride))
-          return llvm::createStringError("internal error: non-ternary values in " + e.name);
-      }
+      // The matrix, and prefill's own copy where it has one.
+      std::vector<const WeightEntry *> packed = {*w};
+      if (auto copy = byName.find(name + weight_names::kPrefillSuffix.str()); copy != byName.end())
+        packed.push_back(copy->second);
+      for (const WeightEntry *e : packed)
+        if (!packing::pack(e->packed, weights->values.data(), base + e->offset + l * e->stride))
+          return llvm::createStringError("internal error: non-ternary values in " + e->name);
       storeFloats(**s, l, {weights->scale});
     }
     for (const char *role : kNormRoles) {
