@@ -7,12 +7,19 @@
 // CHECK-LABEL: func.func @ragged(
 // CHECK-SAME:    %[[A:.*]]: memref<?x20xi8>, %{{.*}}: memref<?xf32>, %[[W:.*]]: !llvm.ptr, %{{.*}}: f32, %[[Y:.*]]: memref<?x14xf32>)
 // The activations in panels of 32 rows, transposed into int16 lanes, in
-// parallel over panels (and chunks of columns: one here), a column (of 21:
-// 7 groups) at a time:
+// parallel over panels (and chunks of columns: one here). Columns 0-15 (inside
+// K) as two 16 x 16 byte matrices: 32 row loads, four rounds of pairwise
+// shuffles (the first interleaves neighbouring bytes), the halves joined and
+// widened; columns 16-20 (of 21: 7 groups) one at a time:
 // CHECK:         %[[PANELS:.*]] = arith.divui %{{.*}}, %c32 : index
 // CHECK:         %[[T:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xi16>
 // CHECK:         scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]]) step (%c1)
-// CHECK:           scf.for %[[COL:.*]] = %c0 to %c21 step %c1
+// CHECK-COUNT-32:  vector.load %[[A]][%{{.*}}, %c0] : memref<?x20xi8>, vector<16xi8>
+// CHECK:           vector.shuffle %{{.*}}, %{{.*}} [0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30] : vector<16xi8>, vector<16xi8>
+// CHECK:           vector.shuffle %{{.*}}, %{{.*}} [1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31] : vector<16xi8>, vector<16xi8>
+// CHECK:           arith.extsi %{{.*}} : vector<32xi8> to vector<32xi16>
+// CHECK:           vector.store %{{.*}}, %[[T]]
+// CHECK:           scf.for %[[COL:.*]] = %c16 to %c21 step %c1
 // CHECK:             memref.load %[[A]][%{{.*}}, %{{.*}}] : memref<?x20xi8>
 // CHECK:             arith.extsi %{{.*}} : i8 to i16
 // CHECK:             vector.from_elements {{.*}} : vector<32xi16>
