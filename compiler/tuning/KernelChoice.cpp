@@ -10,6 +10,7 @@
 
 #include "mlir/AsmParser/AsmParser.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -102,8 +103,17 @@ Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
         ((2 * *request.tileN / kernel.getLanes()) % unrollK != 0 ||
          !amxSupports(target, request.k, *request.tileN, unrollK)))
       unrollK = 1;
-    kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, kernel.getTileM(),
-                             unrollK, kernel.getPrefetch(), kernel.getStreams());
+    // An mfree prefill tile on a wider layout keeps about the default's
+    // accumulators (tile_m x tile_n / lanes), with at least 2 rows to share
+    // each weight load: with AVX2 and decode's tile_n = 32 (48, 64), 2 rows
+    // ran 115-123 (105, 96) GMAC/s a thread where 3 ran 105-107 (94, 92)
+    // and 1 ran 69-77 (README).
+    int64_t tileM = kernel.getTileM();
+    if (strategy == Strategy::mfree && request.m > 1 && *request.tileN > kernel.getTileN())
+      tileM = std::min(tileM, std::max<int64_t>(2, (tileM * kernel.getTileN() + *request.tileN - 1) /
+                                                       *request.tileN));
+    kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), *request.tileN, tileM, unrollK,
+                             kernel.getPrefetch(), kernel.getStreams());
   }
   return {strategy, request.packing.value_or(defaultPacking(strategy)),
           onRequestedSlabs(kernel, request)};

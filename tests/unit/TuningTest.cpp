@@ -381,6 +381,34 @@ TEST_F(TuningDbTest, PrefillOnAmxSharesTheDecodeLayout) {
   EXPECT_EQ(chooseKernel(&context(), *target, slabbed, nullptr).candidate.kernel.getStreams(), 1);
 }
 
+TEST_F(TuningDbTest, PrefillDefaultsWhereDotProductsAreSlow) {
+  auto haswell = resolveTarget("x86_64", "haswell", "");
+  ASSERT_TRUE(static_cast<bool>(haswell));
+  // AVX2 without VNNI: prefill of a free layout runs rowlut on idx3; decode
+  // stays mfree.
+  KernelRequest prefill{128, 2560, 2560, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  Candidate free = chooseKernel(&context(), *haswell, prefill, nullptr).candidate;
+  EXPECT_EQ(free.strategy, Strategy::rowlut);
+  EXPECT_EQ(free.packing, Packing::idx3);
+  KernelRequest decode{1, 2560, 2560, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(chooseKernel(&context(), *haswell, decode, nullptr).candidate.strategy, Strategy::mfree);
+  // On decode's i2 layout prefill is mfree; wider blocks than its default
+  // 16 rows take tiles of 2 activation rows instead of 3.
+  prefill.packing = Packing::i2;
+  for (auto [tileN, tileM] : {std::pair<int64_t, int64_t>{16, 3}, {32, 2}, {48, 2}, {64, 2}}) {
+    prefill.tileN = tileN;
+    Candidate c = chooseKernel(&context(), *haswell, prefill, nullptr).candidate;
+    EXPECT_EQ(c.strategy, Strategy::mfree);
+    EXPECT_EQ(c.kernel.getTileN(), tileN);
+    EXPECT_EQ(c.kernel.getTileM(), tileM) << "tile_n = " << tileN;
+  }
+  // With VNNI (and no AMX) the int8 dot product wins: mfree.
+  auto znver4 = resolveTarget("x86_64", "znver4", "");
+  ASSERT_TRUE(static_cast<bool>(znver4));
+  KernelRequest vnni{128, 2560, 2560, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(chooseKernel(&context(), *znver4, vnni, nullptr).candidate.strategy, Strategy::mfree);
+}
+
 TEST(SearchSpaceTest, EveryPointIsValidOrExplained) {
   for (auto [name, cpu] : {std::pair<const char *, const char *>{"x86_64", "x86-64-v4"},
                            {"x86_64", "sapphirerapids"}, {"nvptx", "sm_90"}}) {
