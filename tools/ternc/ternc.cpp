@@ -59,7 +59,7 @@ cl::opt<PrefillWeights> prefillWeightsOpt(
                           "the decode kernels', in the layout decode chose (the default)"),
                clEnumValN(PrefillWeights::Own, "own",
                           "their own, in the layout they choose: on x86 without VNNI the "
-                          "rowlut strategy's idx3 (2.67 bits a weight): 1.5x the prompt speed of the "
+                          "rowlut strategy's idx3 (2.67 bits a weight): 1.4x the prompt speed of the "
                           "2B4T-shaped model with AVX2 (README); weights.bin grows by the copies")),
     cl::init(PrefillWeights::Shared), cl::sub(compileCommand), cl::cat(modelCategory));
 cl::opt<int64_t> emulateGpuBlocksOpt(
