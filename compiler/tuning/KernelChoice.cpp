@@ -95,6 +95,12 @@ Candidate defaultCandidate(mlir::MLIRContext *ctx, const TargetDesc &target,
                            const KernelRequest &request) {
   Strategy strategy = request.strategy.value_or(defaultStrategy(ctx, target, request));
   KernelAttr kernel = defaultKernel(ctx, target, strategy, request.m);
+  // rowlut's parallel tasks are coarse (each builds its own tables): one a
+  // thread, for the threads the kernel is chosen for (at least 2).
+  if (strategy == Strategy::rowlut)
+    kernel = KernelAttr::get(ctx, strategy, kernel.getLanes(), kernel.getTileN(), kernel.getTileM(),
+                             kernel.getUnrollK(), kernel.getPrefetch(),
+                             std::clamp<int64_t>(request.threads, 2, 8));
   if (request.tileN && *request.tileN != kernel.getTileN()) {
     // amx pairs blocks whose weight tiles do not divide into its groups,
     // where the decoded pair fits the stack; else it steps one tile at a time.

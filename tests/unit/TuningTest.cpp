@@ -390,6 +390,11 @@ TEST_F(TuningDbTest, PrefillDefaultsWhereDotProductsAreSlow) {
   Candidate free = chooseKernel(&context(), *haswell, prefill, nullptr).candidate;
   EXPECT_EQ(free.strategy, Strategy::rowlut);
   EXPECT_EQ(free.packing, Packing::idx3);
+  // Its coarse tasks: one a thread the kernel is chosen for, at least 2.
+  EXPECT_EQ(free.kernel.getStreams(), 2);
+  KernelRequest eight = prefill;
+  eight.threads = 8;
+  EXPECT_EQ(chooseKernel(&context(), *haswell, eight, nullptr).candidate.kernel.getStreams(), 8);
   KernelRequest decode{1, 2560, 2560, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(chooseKernel(&context(), *haswell, decode, nullptr).candidate.strategy, Strategy::mfree);
   // On decode's i2 layout prefill is mfree; wider blocks than its default

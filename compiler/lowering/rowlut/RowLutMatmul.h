@@ -17,7 +17,8 @@ mlir::LogicalResult lowerRowLutMatmul(MatmulOp op, const MatmulOperands &operand
 /// registers: as many output rows per register tile as leave four registers
 /// free (6 with AVX2, 16, the most, with AVX-512), slabs of 16 groups (27
 /// KiB of tables, which stay in L1), and 2 tasks (each builds its own
-/// tables, so more tasks cost more tables; the tuner knows the threads).
+/// tables, so more tasks cost more tables; kernel choice asks for one a
+/// thread where it knows more threads).
 KernelAttr defaultRowLutKernel(mlir::MLIRContext *ctx, int64_t lanes, int64_t registers);
 
 /// What the tuner tries (m > 1 only: a table serves 32 activation rows):
