@@ -275,7 +275,7 @@ private:
   /// wide += narrow; narrow = 0, for the task's rows.
   void widen(Value narrow, Value wide, Value rows) {
     forEach(index(0), rows, [&](Value row) {
-      ValueRange at{row, index(0)};
+      SmallVector<Value, 2> at = {row, index(0)}; // (a ValueRange of a braced list would dangle)
       Value sum = vector::LoadOp::create(b, loc, wideType, wide, at);
       Value part = vector::LoadOp::create(b, loc, entryType, narrow, at);
       vector::StoreOp::create(b, loc, add(sum, arith::ExtSIOp::create(b, loc, wideType, part)), wide, at);
