@@ -12,9 +12,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build/bin
 db=none
 threads="1 2"
-if [ "${1:-}" = "--tuning-db" ]; then db=$2; shift 2; fi
-if [ "${1:-}" = "--threads" ]; then threads=$2; shift 2; fi
-out=${1:-/tmp/tern-bench-kernels}
+out=/tmp/tern-bench-kernels
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --tuning-db) [ $# -ge 2 ] || { echo "bench-kernels: --tuning-db needs a FILE (or none)" >&2; exit 2; }
+                 db=$2; shift 2 ;;
+    --threads) [ $# -ge 2 ] || { echo "bench-kernels: --threads needs a list, e.g. \"1 2\"" >&2; exit 2; }
+               threads=$2; shift 2 ;;
+    -*) echo "bench-kernels: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) out=$1; shift ;;
+  esac
+done
 [ -x "$bin/ternc" ] || { echo "bench-kernels: build first (scripts/build.sh)" >&2; exit 1; }
 shapes="2560x2560 640x2560 6912x2560 2560x6912"
 kinds="mfree:i2 mfree:base3 lut:lut2 lut:lut3"
@@ -22,7 +32,12 @@ kinds="mfree:i2 mfree:base3 lut:lut2 lut:lut3"
 # where the CPU has them.
 prefill="rowlut:idx3"
 grep -qw amx_int8 /proc/cpuinfo 2>/dev/null && prefill="$prefill amx:i2"
-rm -rf "$out" && mkdir -p "$out"
+# OUT_DIR is emptied first: only one this script made (it leaves a marker).
+if [ -e "$out" ] && [ ! -e "$out/.bench-kernels" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
+  echo "bench-kernels: $out exists and was not made by this script; name a new OUT_DIR" >&2
+  exit 2
+fi
+rm -rf "$out" && mkdir -p "$out" && touch "$out/.bench-kernels"
 for m in 1 128; do
   for t in $threads; do
     dirs=()
