@@ -108,6 +108,9 @@ public:
   /// LLVM's locality hint (0: non-temporal ... 3: keep in L1) for software
   /// prefetches of weights that a kernel streams once.
   virtual int weightPrefetchLocality(const TargetDesc &target) const { return 0; }
+  /// Whether a kernel using several adjacent weight bytes at once should load
+  /// them as words and shift them apart: where loads, not ALU ops, bound it.
+  virtual bool prefersWordLoadsOfBytes(const TargetDesc &target) const { return false; }
   /// GPU targets: how simt kernels map onto threads (null: a CPU).
   virtual const GpuMapping *gpuMapping() const { return nullptr; }
   /// Settings the code generator needs on every function.

@@ -324,6 +324,8 @@ INSTANTIATE_TEST_SUITE_P(Amx, KernelTest,
 const Variant kRowLutVariants[] = {{"avx512", "x86_64", "x86-64-v4", ""},
                                    {"avx2", "x86_64", "x86-64-v3", ""},
                                    {"ssse3", "x86_64", "x86-64-v2", ""},
+                                   // Weight bytes loaded as words (AVX2).
+                                   {"zen3", "x86_64", "znver3", "-sha,-vaes,-vpclmulqdq"},
                                    {"host", "host", "", ""}};
 INSTANTIATE_TEST_SUITE_P(RowLut, KernelTest,
                          ::testing::Combine(::testing::ValuesIn(kRowLutVariants),

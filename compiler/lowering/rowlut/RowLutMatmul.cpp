@@ -82,6 +82,7 @@ public:
     tasks = packing::ceilDiv(layout.blocks(), tilesPerTask);
     entryType = VectorType::get({kPanelRows}, b.getI16Type());
     wideType = VectorType::get({kPanelRows}, b.getI32Type());
+    wordLoads = target && lookupTargetBackend(target->arch)->prefersWordLoadsOfBytes(*target);
   }
 
   void emit() {
@@ -319,8 +320,9 @@ private:
         Value groupBytes = add(tileBytes, mul(toI64(g), i64(tileN)));
         Value table = loop.getRegionIterArgs()[tileN];
         SmallVector<Value> next;
+        SmallVector<Value> words = wordLoads ? loadWeightWords(groupBytes, tileN) : SmallVector<Value>();
         for (int64_t row = 0; row < tileN; ++row) {
-          Value code = loadWeightByte(add(groupBytes, i64(row)));
+          Value code = wordLoads ? words[row] : loadWeightByte(add(groupBytes, i64(row)));
           // The byte is 8 c; an entry is 64 bytes, 8 x 8 c.
           Value entry = LLVM::GEPOp::create(
               b, loc, ptrType, b.getI8Type(), table,
@@ -339,11 +341,37 @@ private:
   }
 
   /// The weight byte at `offset`, zero-extended to i64.
-  Value loadWeightByte(Value offset) {
+  Value loadWeightByte(Value offset) { return loadWeightWord(offset, 1); }
+
+  /// The `bytes` weight bytes at `offset` as one little-endian word,
+  /// zero-extended to i64.
+  Value loadWeightWord(Value offset, int64_t bytes) {
     auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
     Value address = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), weights, ValueRange{offset});
-    Value byte = LLVM::LoadOp::create(b, loc, b.getI8Type(), address, /*alignment=*/1);
-    return arith::ExtUIOp::create(b, loc, b.getI64Type(), byte);
+    Value word = LLVM::LoadOp::create(b, loc, b.getIntegerType(8 * bytes), address, /*alignment=*/1);
+    return bytes == 8 ? word : arith::ExtUIOp::create(b, loc, b.getI64Type(), word).getResult();
+  }
+
+  /// The `count` weight bytes from `offset`, each zero-extended to i64, read
+  /// as words of 8, 4, 2 and 1 bytes (never past the last) and shifted apart.
+  /// The words are hidden from LLVM, which would narrow them back into byte
+  /// loads.
+  SmallVector<Value> loadWeightWords(Value offset, int64_t count) {
+    SmallVector<Value> codes;
+    for (int64_t bytes = 8; bytes >= 1; bytes /= 2)
+      while (count - static_cast<int64_t>(codes.size()) >= bytes) {
+        Value word = loadWeightWord(add(offset, i64(codes.size())), bytes);
+        if (bytes == 1) {
+          codes.push_back(word);
+          continue;
+        }
+        word = hidden(word, "r");
+        for (int64_t j = 0; j < bytes; ++j) {
+          Value shifted = j ? arith::ShRUIOp::create(b, loc, word, i64(8 * j)).getResult() : word;
+          codes.push_back(arith::AndIOp::create(b, loc, shifted, i64(0xff)));
+        }
+      }
+    return codes;
   }
 
   /// out[p0 + m][n] for the panel's rows m and the task's rows n < N: a
@@ -386,6 +414,7 @@ private:
 
   Idx3Layout layout;
   int64_t tileN, lanes, tilesPerTask, tasks;
+  bool wordLoads = false; // load the weight bytes of a group's rows as words
   VectorType entryType, wideType;
 };
 
