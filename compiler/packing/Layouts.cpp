@@ -74,6 +74,7 @@ static bool packLut(const LutLayout &l, const int8_t *w, uint8_t *out) {
   int64_t paddedRows = l.blocks() * p.tileN;
   for (int64_t row = 0; row < paddedRows; ++row) {
     int64_t block = row / p.tileN, vector = (row % p.tileN) / r, inVector = row % r;
+    int32_t negated = 0;
     for (int64_t group = 0; group < 2 * l.pairs(); ++group) {
       int code = 0;
       for (int64_t i = 0; i < g; ++i) {
@@ -81,13 +82,19 @@ static bool packLut(const LutLayout &l, const int8_t *w, uint8_t *out) {
         code = 3 * code + (row < p.n && col < p.k ? w[row * p.k + col] + 1 : 1);
       }
       int64_t pair = group / 2, half = group % 2;
-      uint8_t *pairStart = out + block * l.blockBytes() + pair * l.pairBytes();
+      uint8_t *blockStart = out + block * l.blockBytes();
+      int64_t position = vector * r + l.positionOfRow(inVector);
       if (l.signs() && code > 13) {
         code = 26 - code;
-        pairStart[l.signOffset(vector, half) + inVector / 8] |= static_cast<uint8_t>(1u << (inVector % 8));
+        blockStart[l.signsOffset(pair) + position] |= static_cast<uint8_t>(1u << l.signBit(group));
+        ++negated;
       }
-      pairStart[vector * r + l.positionOfRow(inVector)] |= static_cast<uint8_t>(code << (4 * half));
+      blockStart[l.codesOffset(pair) + position] |= static_cast<uint8_t>(code << (4 * half));
     }
+    if (l.signs()) // little-endian, as every target reads it
+      for (int byte = 0; byte < 4; ++byte)
+        out[block * l.blockBytes() + l.countsOffset() + 4 * (row % p.tileN) + byte] =
+            static_cast<uint8_t>(static_cast<uint32_t>(negated) >> (8 * byte));
   }
   return true;
 }

@@ -27,9 +27,12 @@
 // c <= 13 (else 26 - c) and a sign bit. Rows in blocks of tileN, in vectors
 // of 4 * lanes rows (one byte each). Per block, per pair of groups
 // (2p, 2p + 1), per vector: one byte per row, group 2p in the low nibble and
-// 2p + 1 in the high one; lut3 then adds per vector and group a bit per row
-// (byte r / 8, bit r % 8) after all the index bytes of the pair. Groups past
-// K (and the odd group that completes the last pair) hold zero weights.
+// 2p + 1 in the high one. lut3 keeps pairs in units of 4 (8 groups): the
+// unit's code bytes, then tileN sign bytes, one per row at the row's code
+// byte position, bit 7 - j for the unit's group j; after a block's units,
+// each row's number of negated groups (int32, row after row), the constant
+// that turns the kernels' ~sum = -sum - 1 into -sum. Groups past K (up to a
+// whole pair, lut2, or unit, lut3) hold zero weights.
 // Within a vector the rows are ordered for the widening step: interleaving
 // the bytes of 128-bit lane L of two lookups gives 16-bit sums of rows
 // [8L, 8L + 8) from the lane's first half and [V/2 + 8L, V/2 + 8L + 8) from
@@ -107,6 +110,8 @@ struct MfreeLayout {
 
 /// The lut layouts' geometry.
 struct LutLayout {
+  /// lut3: pairs of groups whose signs share a byte per row.
+  static constexpr int64_t kSignPairs = 4;
   LayoutParams p;
   int64_t group() const { return p.format == Format::Lut3 ? 3 : 2; }
   bool signs() const { return p.format == Format::Lut3; }
@@ -114,19 +119,30 @@ struct LutLayout {
   int64_t vectors() const { return p.tileN / rowsPerVector(); }
   int64_t blocks() const { return ceilDiv(p.n, p.tileN); }
   int64_t groups() const { return ceilDiv(p.k, group()); }
-  int64_t pairs() const { return ceilDiv(groups(), 2); }
-  int64_t signBytes() const { return rowsPerVector() / 8; } // per vector and group
-  int64_t pairBytes() const { return p.tileN + (signs() ? 2 * vectors() * signBytes() : 0); }
-  int64_t blockBytes() const { return pairs() * pairBytes(); }
+  /// Pairs of groups per unit: the unit's code bytes, then (lut3) its signs.
+  int64_t unitPairs() const { return signs() ? kSignPairs : 1; }
+  int64_t pairs() const { return ceilDiv(groups(), 2 * unitPairs()) * unitPairs(); }
+  int64_t unitBytes() const { return (unitPairs() + (signs() ? 1 : 0)) * p.tileN; }
+  /// Average bytes per pair, signs included: what prefetch distances count.
+  int64_t bytesPerPair() const { return unitBytes() / unitPairs(); }
+  /// Offset, from the block's start, of the rows' counts of negated groups.
+  int64_t countsOffset() const { return pairs() / unitPairs() * unitBytes(); }
+  int64_t blockBytes() const { return countsOffset() + (signs() ? 4 * p.tileN : 0); }
   int64_t totalBytes() const { return blocks() * blockBytes(); }
+  /// Offset, from the block's start, of the code bytes of `pair`.
+  int64_t codesOffset(int64_t pair) const {
+    return pair / unitPairs() * unitBytes() + pair % unitPairs() * p.tileN;
+  }
+  /// Offset, from the block's start, of the sign bytes of the unit of `pair`.
+  int64_t signsOffset(int64_t pair) const {
+    return pair / unitPairs() * unitBytes() + unitPairs() * p.tileN;
+  }
+  /// The bit of a sign byte that holds the sign of `group`.
+  int64_t signBit(int64_t group) const { return 7 - group % (2 * unitPairs()); }
   /// The byte of a vector that holds row `row` (< rowsPerVector()) of it.
   int64_t positionOfRow(int64_t row) const {
     int64_t half = rowsPerVector() / 2, h = row / half, inHalf = row % half;
     return 16 * (inHalf / 8) + 8 * h + inHalf % 8;
-  }
-  /// Offset, from the pair's start, of the sign bytes of (vector, group half).
-  int64_t signOffset(int64_t vector, int64_t half) const {
-    return p.tileN + (2 * vector + half) * signBytes();
   }
 };
 

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 using namespace tern::packing;
 
 namespace {
@@ -49,9 +51,10 @@ int8_t decodeLut(const LutLayout &l, const std::vector<uint8_t> &bytes, int64_t 
   int64_t r = l.rowsPerVector(), vector = (row % p.tileN) / r, inVector = row % r;
   // Byte 16L + 8h + i of a vector holds row h r/2 + 8L + i.
   int64_t h = inVector / (r / 2), lane = (inVector % (r / 2)) / 8, i = inVector % 8;
-  const uint8_t *pairStart = bytes.data() + (row / p.tileN) * l.blockBytes() + pair * l.pairBytes();
-  int code = (pairStart[vector * r + 16 * lane + 8 * h + i] >> (4 * half)) & 15;
-  bool negative = l.signs() && ((pairStart[l.signOffset(vector, half) + inVector / 8] >> (inVector % 8)) & 1);
+  const uint8_t *blockStart = bytes.data() + (row / p.tileN) * l.blockBytes();
+  int64_t position = vector * r + 16 * lane + 8 * h + i;
+  int code = (blockStart[l.codesOffset(pair) + position] >> (4 * half)) & 15;
+  bool negative = l.signs() && ((blockStart[l.signsOffset(pair) + position] >> (7 - group % 8)) & 1);
   if (negative)
     code = 26 - code;
   int digit = code;
@@ -116,6 +119,22 @@ TEST_P(PackingTest, EveryWeightDecodesBack) {
   for (int64_t row = 0; row < l.blocks() * c.tileN; ++row)
     for (int64_t col = row < c.n ? c.k : 0; col < 2 * l.pairs() * l.group(); ++col)
       ASSERT_EQ(decodeLut(l, packed, row, col), 0) << "padding at row " << row << " col " << col;
+  if (!l.signs())
+    return;
+  // Each row's count of negated groups: those whose base-3 code is above 13.
+  for (int64_t row = 0; row < l.blocks() * c.tileN; ++row) {
+    int32_t negated = 0;
+    for (int64_t group = 0; row < c.n && group < l.groups(); ++group) {
+      int code = 0;
+      for (int64_t col = 3 * group; col < 3 * group + 3; ++col)
+        code = 3 * code + (col < c.k ? w[row * c.k + col] + 1 : 1);
+      negated += code > 13;
+    }
+    int32_t stored;
+    std::memcpy(&stored, &packed[(row / c.tileN) * l.blockBytes() + l.countsOffset() + 4 * (row % c.tileN)],
+                sizeof stored);
+    EXPECT_EQ(stored, negated) << "negated groups of row " << row;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -156,9 +175,11 @@ TEST(PackingTest, SubTwoBitLayoutsAreSmaller) {
   LayoutParams lut3{Format::Lut3, 6912, 2560, 16, 64};
   EXPECT_EQ(packedBytes(i2), 6912 * 2560 / 4);
   EXPECT_EQ(packedBytes(base3), 6912 * 2560 / 5);
-  // lut3: 854 triples = 427 pairs of 64 index bytes + 2 x 8 sign bytes, 108 blocks.
-  EXPECT_EQ(packedBytes(lut3), 108 * 427 * 80);
-  EXPECT_LT(packedBytes(lut3), packedBytes(i2) * 0.84);
+  // lut3: 854 triples in 107 units of 4 pairs (the last one padded), each
+  // 4 x 64 index bytes + 64 sign bytes, then 64 int32 counts; 108 blocks.
+  EXPECT_EQ(packedBytes(lut3), 108 * (107 * 5 * 64 + 4 * 64));
+  // 5/6 of i2, plus the padding to whole units and the counts: 0.842.
+  EXPECT_LT(packedBytes(lut3), packedBytes(i2) * 0.845);
 }
 
 TEST(PackingTest, RejectsNonTernaryValuesAndImpossibleGeometry) {

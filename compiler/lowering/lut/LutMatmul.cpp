@@ -11,18 +11,20 @@
 // Exactness. A group sum needs up to 10 bits (|sum| <= 384), so each table is
 // split into an unsigned low byte and a signed high byte. Interleaving the two
 // lookups' bytes gives the 16-bit sums directly; 32 pairs of groups (64
-// sums) stay within int16, then the sums are widened into int32. Nothing is
+// sums, each at most 385 in magnitude, lut3's ~T included) stay within int16,
+// then the sums are widened into int32. Nothing is
 // rounded: the result is bit-exact like every other strategy.
 //
 // Structure, per panel of up to kPanelRows activation rows:
 //   tables[row][group] (16 low bytes, 16 high bytes), built in parallel over
 //   rows and chunks of groups; then in parallel over blocks of tile_n rows:
 //     for each tile of tile_m activation rows:
-//       for each segment of 32 pairs, unroll_k pairs per step:
+//       for each segment of 32 pairs, unroll_k units per step (a unit is a
+//       pair for lut2, 4 pairs sharing their sign bytes for lut3):
 //         load the codes (one vector per 4 * lanes rows, prefetching
 //         `prefetch` pairs ahead); low and high nibbles index the two groups
-//         of the pair; for every activation row: 2 lookups, interleave,
-//         apply lut3 signs, add into int16 sums
+//         of the pair; for every activation row: 2 lookups, lut3 signs
+//         applied, interleave, add into int16 sums
 //       widen the int16 sums into int32, convert, divide by the scales, store
 //
 //===----------------------------------------------------------------------===//
@@ -87,7 +89,7 @@ public:
         Value blockBytes = mul(toI64(block), i64(layout.blockBytes()));
         Value firstRow = mul(block, index(layout.p.tileN));
         if (prefetch > 0)
-          prefetchRange(blockBytes, std::min(prefetch, layout.pairs()) * layout.pairBytes());
+          prefetchRange(blockBytes, std::min(prefetch, layout.pairs()) * layout.bytesPerPair());
         emitRowTiles(index(0), panelRows, tileM, [&](Value r0, int64_t tileRows) {
           emitTile(block, blockBytes, firstRow, tables, p0, r0, tileRows);
         });
@@ -171,20 +173,20 @@ private:
 
   void emitTile(Value block, Value blockBytes, Value firstRow, Value tables, Value p0, Value r0,
                 int64_t tileRows) {
-    int64_t vectors = layout.vectors();
+    int64_t vectors = layout.vectors(), unit = layout.unitPairs();
     int64_t segments = layout.pairs() / kSegmentPairs, tailPairs = layout.pairs() % kSegmentPairs;
     Accumulators accs(tileRows * vectors * 4, zeros(accType));
 
-    // Sums pairs [first, first + count) with unroll_k pairs per step.
+    // Sums pairs [first, first + count), `unroll` units of pairs per step.
     auto emitPairs = [&](Value first, int64_t count, int64_t unroll) -> Sums {
       Sums sums(tileRows * vectors * 2, zeros(wordType));
-      auto loop = scf::ForOp::create(b, loc, index(0), index(count / unroll), index(1), sums);
+      auto loop = scf::ForOp::create(b, loc, index(0), index(count / (unit * unroll)), index(1), sums);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Sums inner(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
-      Value base = add(first, mul(loop.getInductionVar(), index(unroll)));
+      Value base = add(first, mul(loop.getInductionVar(), index(unit * unroll)));
       for (int64_t u = 0; u < unroll; ++u)
-        emitPair(add(base, index(u)), blockBytes, tables, r0, tileRows, inner);
+        emitUnit(add(base, index(u * unit)), blockBytes, tables, r0, tileRows, inner);
       scf::YieldOp::create(b, loc, inner);
       return Sums(loop.getResults().begin(), loop.getResults().end());
     };
@@ -201,6 +203,15 @@ private:
     }
     if (tailPairs > 0)
       widenInto(emitPairs(index(segments * kSegmentPairs), tailPairs, 1), accs);
+
+    // lut3 summed ~T = -T - 1 for every negated group: add the rows' counts.
+    if (layout.signs())
+      for (int64_t q = 0; q < vectors * 4; ++q) {
+        Value negated =
+            loadWeights(accType, add(blockBytes, i64(layout.countsOffset() + 4 * q * lanes)), 0);
+        for (int64_t r = 0; r < tileRows; ++r)
+          accs[r * vectors * 4 + q] = add(accs[r * vectors * 4 + q], negated);
+      }
 
     emitForValidRows(block, layout.blocks(), layout.p.tileN, [&](int64_t validRows) {
       for (int64_t r = 0; r < tileRows; ++r) {
@@ -238,39 +249,48 @@ private:
     return vector::BitCastOp::create(b, loc, wordType, bytes);
   }
 
-  void emitPair(Value pair, Value blockBytes, Value tables, Value r0, int64_t tileRows, Sums &sums) {
+  /// Sums the pairs of the unit that starts at `first`. lut3 negates a sum
+  /// T, whose low and high bytes are two lookups, as ~T = -T - 1: both bytes
+  /// are xor-ed with the row's sign mask (byte ops, before the interleave);
+  /// the layout's per-row counts make up the -1s. Group j's sign is the top
+  /// bit of the sign bytes doubled j times.
+  void emitUnit(Value first, Value blockBytes, Value tables, Value r0, int64_t tileRows, Sums &sums) {
     int64_t vectors = layout.vectors();
-    Value pairBytes = add(blockBytes, mul(toI64(pair), i64(layout.pairBytes())));
-    auto maskType = VectorType::get({vectorBytes / 2}, b.getI1Type());
-    auto maskBytes = VectorType::get({vectorBytes / 16}, b.getI8Type());
+    Value unitBytes = add(blockBytes, mul(toI64(first), i64(layout.bytesPerPair())));
     for (int64_t v = 0; v < vectors; ++v) {
-      Value codes = loadWeights(codeType, add(pairBytes, i64(v * vectorBytes)),
-                                prefetch * layout.pairBytes());
-      Value nibbles[2] = {arith::AndIOp::create(b, loc, codes, splat(codeType, 15)),
-                          arith::ShRUIOp::create(b, loc, codes, splat(codeType, 4))};
-      for (int64_t half = 0; half < 2; ++half) {
-        Value group = add(mul(pair, index(2)), index(half));
-        Value offset = mul(group, index(kTableBytes));
-        Value negate[2];
-        if (layout.signs())
-          for (int64_t h = 0; h < 2; ++h) {
-            Value at = add(pairBytes, i64(layout.signOffset(v, half) + h * vectorBytes / 16));
-            negate[h] = vector::BitCastOp::create(b, loc, maskType, loadWeights(maskBytes, at, 0));
+      Value signBits;
+      if (layout.signs())
+        signBits = loadWeights(codeType, add(unitBytes, i64(layout.signsOffset(0) + v * vectorBytes)), 0);
+      for (int64_t pair = 0; pair < layout.unitPairs(); ++pair) {
+        Value codes = loadWeights(codeType, add(unitBytes, i64(layout.codesOffset(pair) + v * vectorBytes)),
+                                  prefetch * layout.bytesPerPair());
+        Value nibbles[2] = {arith::AndIOp::create(b, loc, codes, splat(codeType, 15)),
+                            arith::ShRUIOp::create(b, loc, codes, splat(codeType, 4))};
+        for (int64_t half = 0; half < 2; ++half) {
+          Value group = add(mul(add(first, index(pair)), index(2)), index(half));
+          Value offset = mul(group, index(kTableBytes));
+          Value negate;
+          if (layout.signs()) {
+            if (pair + half > 0)
+              signBits = add(signBits, signBits);
+            Value set = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, signBits, zeros(codeType));
+            negate = arith::ExtSIOp::create(b, loc, codeType, set);
           }
-        for (int64_t r = 0; r < tileRows; ++r) {
-          Value row = add(r0, index(r));
-          Value lowTable = vector::LoadOp::create(b, loc, tableType, tables, ValueRange{row, offset});
-          Value highTable = vector::LoadOp::create(b, loc, tableType, tables,
-                                                   ValueRange{row, add(offset, index(16))});
-          Value low = Lookup16Op::create(b, loc, codeType, lowTable, nibbles[half]);
-          Value high = Lookup16Op::create(b, loc, codeType, highTable, nibbles[half]);
-          for (int64_t h = 0; h < 2; ++h) {
-            Value words = interleave(low, high, h);
-            if (layout.signs())
-              words = arith::SelectOp::create(
-                  b, loc, negate[h], arith::SubIOp::create(b, loc, zeros(wordType), words), words);
-            Value &sum = sums[(r * vectors + v) * 2 + h];
-            sum = add(sum, words);
+          for (int64_t r = 0; r < tileRows; ++r) {
+            Value row = add(r0, index(r));
+            Value lowTable = vector::LoadOp::create(b, loc, tableType, tables, ValueRange{row, offset});
+            Value highTable = vector::LoadOp::create(b, loc, tableType, tables,
+                                                     ValueRange{row, add(offset, index(16))});
+            Value low = Lookup16Op::create(b, loc, codeType, lowTable, nibbles[half]);
+            Value high = Lookup16Op::create(b, loc, codeType, highTable, nibbles[half]);
+            if (negate) {
+              low = arith::XOrIOp::create(b, loc, low, negate);
+              high = arith::XOrIOp::create(b, loc, high, negate);
+            }
+            for (int64_t h = 0; h < 2; ++h) {
+              Value &sum = sums[(r * vectors + v) * 2 + h];
+              sum = add(sum, interleave(low, high, h));
+            }
           }
         }
       }
@@ -309,10 +329,12 @@ SearchSpace lutSearchSpace(int64_t lanes, int64_t m) {
       {"unroll_k", {1, 2, 4}}};
   if (m == 1)
     params.push_back({"prefetch", {0, 8, 16, 32}});
-  // The segment loop's body: unroll_k pairs of groups, for the tile.
+  // The segment loop's body: unroll_k units of pairs of groups, for the tile.
   auto work = [](const Candidate &c, int64_t m) -> int64_t {
-    int64_t group = c.packing == Packing::lut3 ? 3 : 2;
-    return c.kernel.getUnrollK() * 2 * group * c.kernel.getTileN() * std::min(c.kernel.getTileM(), m);
+    bool lut3 = c.packing == Packing::lut3;
+    int64_t group = lut3 ? 3 : 2, unitPairs = lut3 ? packing::LutLayout::kSignPairs : 1;
+    return c.kernel.getUnrollK() * unitPairs * 2 * group * c.kernel.getTileN() *
+           std::min(c.kernel.getTileM(), m);
   };
   return SearchSpace(Strategy::lut, {Packing::lut2, Packing::lut3}, lanes, std::move(params),
                      work);
